@@ -1,0 +1,43 @@
+"""Fixtures shared by every app's tests: the three kinds of user a page meets."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from outsourcing.roles import ASSISTANT, OWNER
+
+
+def make_user(django_user_model, username, role=None, **extra):
+    user = django_user_model.objects.create_user(
+        username=username, email=f"{username}@example.com", password="a-long-test-password", **extra
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return make_user(django_user_model, "olivia", OWNER, first_name="Olivia", is_staff=True)
+
+
+@pytest.fixture
+def assistant(django_user_model):
+    return make_user(django_user_model, "sam", ASSISTANT, first_name="Sam")
+
+
+@pytest.fixture
+def outsider(django_user_model):
+    """Logged in, but in no role: may see nothing that needs a permission."""
+    return make_user(django_user_model, "otto")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def assistant_client(client, assistant):
+    client.force_login(assistant)
+    return client

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from milestones import views
+
+app_name = "milestones"
+urlpatterns = [
+    path("", views.checkin_list, name="checkins"),
+]

@@ -1,0 +1,104 @@
+"""Reading configuration from environment variables.
+
+Every setting comes from the environment with a development default. A value
+that cannot be used stops start-up with one line naming the variable, because a
+traceback from deep inside Django or Celery hides which variable is wrong.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+# Broker schemes the app is tested with: the embedded filesystem transport for
+# development and Redis for production.
+BROKER_SCHEMES = {"filesystem", "redis", "rediss", "memory"}
+
+
+class ConfigurationError(SystemExit):
+    """A bad environment variable; exits with its message and no traceback."""
+
+    def __init__(self, name, problem):
+        super().__init__(f"Configuration error: {name} {problem}")
+
+
+def text(name, default=""):
+    return os.environ.get(name, default).strip()
+
+
+def required_in_production(name, *, debug, development_default):
+    value = text(name)
+    if value:
+        return value
+    if debug:
+        return development_default
+    raise ConfigurationError(name, "must be set when DEBUG is off.")
+
+
+def boolean(name, default):
+    value = text(name)
+    if not value:
+        return default
+    lowered = value.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(name, f"must be true or false, not {value!r}.")
+
+
+def integer(name, default):
+    value = text(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(name, f"must be a whole number, not {value!r}.") from None
+
+
+def comma_list(name, default=""):
+    return [item.strip() for item in text(name, default).split(",") if item.strip()]
+
+
+def database(name, default):
+    url = text(name) or default
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as error:
+        raise ConfigurationError(name, f"is not a usable database URL: {error}") from None
+    if not config.get("NAME"):
+        raise ConfigurationError(name, f"names no database: {url!r}.")
+    return config
+
+
+def broker(name, default):
+    """Return (broker URL, transport options) for Celery.
+
+    A filesystem URL carries the folder in its path (filesystem:///srv/app/var/broker);
+    kombu wants it as transport options, so they are derived here.
+    """
+    url = text(name) or default
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it validates the port
+    except ValueError as error:
+        raise ConfigurationError(name, f"is not a usable broker URL: {error}.") from None
+    if parts.scheme not in BROKER_SCHEMES:
+        raise ConfigurationError(
+            name, f"must start with one of {', '.join(sorted(BROKER_SCHEMES))}://, not {url!r}."
+        )
+    if parts.scheme != "filesystem":
+        return url, {}
+    if not parts.path or parts.path == "/":
+        raise ConfigurationError(name, "must name a folder, e.g. filesystem:///srv/app/var/broker.")
+    folder = Path(parts.path)
+    options = {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "control_folder": str(folder / "control"),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+    return "filesystem://", options

@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class Heartbeat(models.Model):
+    """When each background process last proved it was alive.
+
+    Beat schedules `record_heartbeat` every minute and a worker runs it, so a
+    recent `seen_at` for "worker" means the whole chain works: beat, broker,
+    worker and database.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} seen at {self.seen_at:%Y-%m-%d %H:%M:%S}"

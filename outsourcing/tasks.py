@@ -1,0 +1,9 @@
+from celery import shared_task
+from django.utils import timezone
+
+from outsourcing.models import Heartbeat
+
+
+@shared_task
+def record_heartbeat(name="worker"):
+    Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})

@@ -1,0 +1,85 @@
+"""Every URL in the URLconf needs a login, except a short list of public pages.
+
+New pages are covered automatically: this test walks the URLconf itself.
+"""
+
+import re
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+# The only pages an anonymous visitor may open. Keep this list short.
+PUBLIC_URL_NAMES = {
+    "login",  # the login page itself
+    "admin:login",  # the admin's own login page
+    "healthz",  # probed by load balancers and monitors
+}
+
+CONVERTER_EXAMPLES = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "path": "x/y",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
+
+
+def example_for_regex(regex):
+    """Turn a regex route into a concrete path: a group of alternatives takes the first."""
+
+    def group(match):
+        body = match.group(2)
+        words = body.split("|")
+        if all(re.fullmatch(r"[\w-]+", word) for word in words):
+            return words[0]
+        return "1"
+
+    path = re.sub(r"\(\?P<(\w+)>((?:[^()]|\([^()]*\))*)\)", group, regex)
+    return path.lstrip("^").rstrip("$").replace("\\", "")
+
+
+def example_for_route(route):
+    return re.sub(r"<(?:(\w+):)?\w+>", lambda m: CONVERTER_EXAMPLES[m.group(1) or "str"], route)
+
+
+def walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        piece = str(entry.pattern)
+        piece = example_for_route(piece) if "<" in piece and "(?P" not in piece else example_for_regex(piece)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + piece, inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield "/" + prefix + piece, name, entry
+
+
+ALL_URLS = list(walk(get_resolver().url_patterns))
+
+
+def test_the_walk_finds_the_apps_pages():
+    names = {name for _, name, _ in ALL_URLS}
+    assert {"dashboard", "freelancers:list", "projects:list", "milestones:checkins", "admin:index"} <= names
+
+
+@pytest.mark.parametrize(("url", "name", "pattern"), ALL_URLS, ids=[u for u, _, _ in ALL_URLS])
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_a_login_page(client, url, name, pattern):
+    # The example URL must reach the pattern under test, or the walk is wrong.
+    assert resolve(url).func == pattern.callback
+    if name in PUBLIC_URL_NAMES:
+        pytest.skip(f"{name} is public by design")
+
+    response = client.get(url)
+
+    assert response.status_code == HTTPStatus.FOUND, f"{url} answered {response.status_code}"
+    login_pages = (reverse(settings.LOGIN_URL), reverse("admin:login"))
+    assert response["Location"].startswith(login_pages), f"{url} redirected to {response['Location']}"
+
+
+@pytest.mark.django_db
+def test_public_pages_answer_without_login(client):
+    for name in PUBLIC_URL_NAMES:
+        assert client.get(reverse(name)).status_code == HTTPStatus.OK, name

@@ -1,0 +1,38 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from outsourcing import broker
+from outsourcing.models import Heartbeat
+
+
+def dashboard(request):
+    worker = Heartbeat.objects.filter(name="worker").first()
+    return render(request, "outsourcing/dashboard.html", {"worker": worker})
+
+
+def database_problem():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        return f"database unreachable: {error.__class__.__name__}"
+    return None
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """Answer 200 when the database and the broker both work, else 503 naming what is down."""
+    problems = {"database": database_problem(), "broker": broker.problem()}
+    down = sorted(name for name, problem in problems.items() if problem)
+    body = {
+        "status": "down" if down else "ok",
+        "down": down,
+        **{name: problem or "ok" for name, problem in problems.items()},
+    }
+    return JsonResponse(body, status=503 if down else 200)
