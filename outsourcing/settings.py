@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "simple_history",
+    "import_export",
     "outsourcing",
     "freelancers",
     "projects",
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each change kept in the models' history.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Axes must come last so it sees the outcome of every login attempt.
@@ -127,7 +131,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded files (work samples) live outside the static tree and are served
+# only through views that check the login; MEDIA_URL is never routed.
+MEDIA_ROOT = env.text("MEDIA_ROOT", str(VAR_DIR / "media"))
+UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_MB", 10) * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
