@@ -18,7 +18,11 @@ VIEW_AND_EDIT = ("view", "add", "change")
 # left out (access grants, payments) stay invisible to an Assistant.
 ASSISTANT_PERMISSIONS = {
     "freelancers.freelancer": VIEW_AND_EDIT,
+    "freelancers.skill": VIEW_AND_EDIT,
     "freelancers.reference": VIEW_AND_EDIT,
+    "freelancers.testimonial": VIEW_AND_EDIT,
+    "freelancers.worksample": VIEW_AND_EDIT,
+    "freelancers.interview": VIEW_AND_EDIT,
     "projects.project": VIEW_AND_EDIT,
     "milestones.milestone": VIEW_AND_EDIT,
     "milestones.checkin": VIEW_AND_EDIT,

@@ -1,0 +1,422 @@
+"""Freelancers and their vetting record: who they are, what was checked, what they hold."""
+
+import secrets
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from outsourcing.money import CurrencyField
+
+
+@cache
+def _timezone_names():
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value):
+    if value and value not in _timezone_names():
+        raise ValidationError(f"“{value}” is not a time zone we know. Use a name like Europe/Berlin.")
+
+
+def count_of(queryset):
+    """A subquery counting rows of `queryset` (which filters on OuterRef), 0 when none."""
+    counted = queryset.order_by().values("freelancer").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+class Skill(models.Model):
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="skill_name_unique_ci",
+                violation_error_message="This skill exists already.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FreelancerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def with_vetting(self):
+        """Annotate what vetting, trust and the access badge need, in one query.
+
+        Every page that shows a freelancer fetches it through here, so the list,
+        the profile and the dashboard read the same numbers.
+        """
+        today = timezone.localdate()
+        mine = {"freelancer": OuterRef("pk")}
+        return self.annotate(
+            positive_reference_count=count_of(
+                Reference.objects.filter(**mine, outcome=Reference.Outcome.POSITIVE)
+            ),
+            reviewed_sample_count=count_of(WorkSample.objects.filter(**mine, rating__isnull=False)),
+            interview_count=count_of(Interview.objects.filter(**mine)),
+            overdue_access_count=count_of(AccessGrant.objects.filter(**mine).overdue(today)),
+            trust_level=Case(
+                When(trial_completed_on__isnull=False, then=Value(Freelancer.TrustLevel.TRIAL_PASSED)),
+                default=Value(Freelancer.TrustLevel.UNTESTED),
+                output_field=models.CharField(),
+            ),
+        )
+
+    def search(self, text):
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text) | Q(email__icontains=text) | Q(skills__name__icontains=text)
+        ).distinct()
+
+
+class Freelancer(models.Model):
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", "Prospect"
+        VETTING = "vetting", "Vetting"
+        TRIAL = "trial", "Trial"
+        APPROVED = "approved", "Approved"
+
+    class TrustLevel(models.TextChoices):
+        UNTESTED = "untested", "Untested"
+        TRIAL_PASSED = "trial_passed", "Trial passed"
+        TRUSTED = "trusted", "Trusted"
+
+    name = models.CharField(max_length=120)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    video_handle = models.CharField(
+        max_length=120, blank=True, help_text="Zoom, Google Meet, Teams or Skype name for calls."
+    )
+    timezone = models.CharField(
+        max_length=64, blank=True, validators=[validate_timezone], help_text="For example Europe/Berlin."
+    )
+    location = models.CharField(max_length=120, blank=True)
+    skills = models.ManyToManyField(Skill, blank=True, related_name="freelancers")
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = CurrencyField()
+    source = models.CharField(
+        max_length=120, blank=True, help_text="Where you found them: a marketplace, a referral, a job post."
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.PROSPECT)
+    do_not_hire = models.BooleanField("do not hire", default=False)
+    do_not_hire_reason = models.TextField(blank=True)
+    trial_completed_on = models.DateField(
+        null=True, blank=True, help_text="When a small trial job was finished to your satisfaction."
+    )
+    notes = models.TextField(blank=True)
+    gut_feeling = models.TextField(blank=True, help_text="Your impression, in your own words.")
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = FreelancerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="freelancer_email_unique_ci",
+                violation_error_message="Another freelancer already has this email address.",
+            ),
+            models.CheckConstraint(
+                condition=Q(hourly_rate__isnull=True) | Q(hourly_rate__gte=0),
+                name="freelancer_rate_not_negative",
+                violation_error_message="The hourly rate cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(do_not_hire=False) | ~Q(do_not_hire_reason=""),
+                name="freelancer_do_not_hire_has_reason",
+                violation_error_message="Say why this freelancer must not be hired.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "name"], name="freelancer_status_idx"),
+            models.Index(fields=["do_not_hire"], name="freelancer_dnh_idx"),
+            models.Index(fields=["archived_at"], name="freelancer_archived_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("freelancers:detail", args=[self.pk])
+
+    @property
+    def trial_done(self):
+        # The one place that says whether the trial is behind them.
+        return self.trial_completed_on is not None
+
+    @property
+    def vetting(self):
+        """What has been checked and what is missing (needs `with_vetting()`)."""
+        return Vetting(
+            references_checked=self.positive_reference_count > 0,
+            samples_reviewed=self.reviewed_sample_count > 0,
+            interview_held=self.interview_count > 0,
+            trial_done=self.trial_done,
+        )
+
+    @property
+    def has_overdue_access(self):
+        return self.overdue_access_count > 0
+
+    def status_change_problems(self, new_status):
+        """Why this freelancer may not move to `new_status`; empty when the move is allowed."""
+        if new_status != self.Status.APPROVED or self.status == self.Status.APPROVED:
+            return []
+        problems = []
+        if self.do_not_hire:
+            problems.append("They are marked do-not-hire.")
+        vetting = self.vetting
+        if not vetting.references_checked:
+            problems.append("No reference has given a positive outcome yet.")
+        if not vetting.interview_held:
+            problems.append("No interview is recorded.")
+        if not vetting.trial_done:
+            problems.append("No trial job is finished.")
+        return problems
+
+
+@dataclass(frozen=True)
+class Vetting:
+    """Vetting completeness, the same on the list, the profile and the dashboard."""
+
+    references_checked: bool
+    samples_reviewed: bool
+    interview_held: bool
+    trial_done: bool
+
+    LABELS = {
+        "references_checked": ("A reference vouched for them", "No reference has vouched for them yet"),
+        "samples_reviewed": ("A work sample is rated", "No work sample is rated yet"),
+        "interview_held": ("An interview is recorded", "No interview yet"),
+        "trial_done": ("A trial job is finished", "No trial job finished"),
+    }
+
+    @property
+    def items(self):
+        """[(done, words)] in pipeline order."""
+        return [
+            (getattr(self, key), done if getattr(self, key) else missing)
+            for key, (done, missing) in self.LABELS.items()
+        ]
+
+    @property
+    def done_count(self):
+        return sum(done for done, _ in self.items)
+
+    @property
+    def percent(self):
+        return round(100 * self.done_count / len(self.LABELS))
+
+    @property
+    def missing(self):
+        return [words for done, words in self.items if not done]
+
+
+class Reference(models.Model):
+    class Outcome(models.TextChoices):
+        NOT_CONTACTED = "not_contacted", "Not contacted"
+        POSITIVE = "positive", "Positive"
+        MIXED = "mixed", "Mixed"
+        NEGATIVE = "negative", "Negative"
+        UNREACHABLE = "unreachable", "Unreachable"
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="references")
+    name = models.CharField("who", max_length=120)
+    relationship = models.CharField(
+        max_length=120, blank=True, help_text="For example: former client, agency."
+    )
+    contact = models.CharField(max_length=200, help_text="Email address or phone number.")
+    contacted_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome, default=Outcome.NOT_CONTACTED)
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["freelancer", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="not_contacted") | Q(contacted_on__isnull=False),
+                name="reference_outcome_needs_contact_date",
+                violation_error_message="Give the date you contacted them, or choose “not contacted”.",
+            ),
+        ]
+        indexes = [models.Index(fields=["freelancer", "outcome"], name="reference_outcome_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_outcome_display()})"
+
+
+class Testimonial(models.Model):
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="testimonials")
+    author = models.CharField(max_length=120)
+    source_url = models.URLField("source", blank=True)
+    text = models.TextField()
+    verified = models.BooleanField(default=False)
+    verified_how = models.CharField(
+        max_length=200, blank=True, help_text="For example: called the author, saw the contract."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["freelancer", "author"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verified=False) | ~Q(verified_how=""),
+                name="testimonial_verified_says_how",
+                violation_error_message="Say how you verified it.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Testimonial by {self.author}"
+
+
+def sample_upload_path(instance, filename):
+    # A random name: the uploader's file name is kept only as data, never as a path.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"samples/{secrets.token_hex(16)}{suffix}"
+
+
+class WorkSample(models.Model):
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="samples")
+    title = models.CharField(max_length=160)
+    url = models.URLField("link", blank=True)
+    file = models.FileField(upload_to=sample_upload_path, blank=True, max_length=200)
+    original_filename = models.CharField(max_length=200, blank=True, editable=False)
+    content_type = models.CharField(max_length=100, blank=True, editable=False)
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Your rating, 1 (poor) to 5 (excellent); empty until reviewed."
+    )
+    notes = models.TextField(blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["freelancer", "-added_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="sample_rating_1_to_5",
+                violation_error_message="A rating goes from 1 to 5.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(url="") | ~Q(file=""),
+                name="sample_has_link_or_file",
+                violation_error_message="Give a link to the sample or upload a file.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_download_url(self):
+        return reverse("freelancers:sample_file", args=[self.pk]) if self.file else ""
+
+
+class Interview(models.Model):
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone"
+        VIDEO = "video", "Video call"
+        IN_PERSON = "in_person", "In person"
+
+    class Recommendation(models.TextChoices):
+        PROCEED = "proceed", "Proceed"
+        UNSURE = "unsure", "Unsure"
+        DO_NOT_PROCEED = "do_not_proceed", "Do not proceed"
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="interviews")
+    held_on = models.DateField()
+    channel = models.CharField(max_length=20, choices=Channel, default=Channel.VIDEO)
+    questions_asked = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    red_flags = models.TextField(blank=True)
+    recommendation = models.CharField(max_length=20, choices=Recommendation, default=Recommendation.UNSURE)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["freelancer", "-held_on"]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} interview on {self.held_on:%Y-%m-%d}"
+
+
+class AccessGrantQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(revoked_on__isnull=True)
+
+    def overdue(self, today=None):
+        """Open grants whose revoke-by date has passed."""
+        return self.open().filter(revoke_by__lt=today or timezone.localdate())
+
+
+class AccessGrant(models.Model):
+    """What a freelancer was given access to. Secrets themselves are never stored."""
+
+    class Level(models.TextChoices):
+        READ = "read", "Read"
+        EDIT = "edit", "Edit"
+        ADMIN = "admin", "Admin"
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="access_grants")
+    system = models.CharField(
+        max_length=160, help_text="What they can get into, e.g. “WordPress admin of shop.example.com”."
+    )
+    access_level = models.CharField(max_length=10, choices=Level, default=Level.READ)
+    why_needed = models.TextField(help_text="The task that needs this access.")
+    granted_on = models.DateField(default=timezone.localdate)
+    revoke_by = models.DateField(help_text="When the access must be taken back at the latest.")
+    revoked_on = models.DateField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = AccessGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revoked_on", "revoke_by"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=F("granted_on")),
+                name="grant_revoked_after_granted",
+                violation_error_message="Access cannot be revoked before it was granted.",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoke_by__gte=F("granted_on")),
+                name="grant_revoke_by_after_granted",
+                violation_error_message="The revoke-by date cannot be before the grant date.",
+            ),
+        ]
+        indexes = [models.Index(fields=["revoked_on", "revoke_by"], name="grant_open_due_idx")]
+
+    def __str__(self):
+        return f"{self.get_access_level_display()} access to {self.system}"
+
+    @property
+    def is_overdue(self):
+        return self.revoked_on is None and self.revoke_by < timezone.localdate()

@@ -1,0 +1,86 @@
+"""Writes to freelancers that follow business rules, each in one transaction.
+
+Views, admin actions and commands all call these, so a rule holds however the
+change is made. Each raises ValidationError with plain words when refused.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from freelancers.models import Freelancer
+
+
+def _by(instance, user):
+    # django-simple-history records this user as the author of the change.
+    instance._history_user = user
+    return instance
+
+
+@transaction.atomic
+def change_status(*, freelancer, status, by=None):
+    """Move a freelancer in the pipeline; approval needs the vetting done."""
+    current = Freelancer.objects.with_vetting().select_for_update(of=("self",)).get(pk=freelancer.pk)
+    problems = current.status_change_problems(status)
+    if problems:
+        raise ValidationError({"status": " ".join(problems)})
+    current.status = status
+    _by(current, by).save(update_fields=["status", "updated_at"])
+    freelancer.status = status
+    return current
+
+
+@transaction.atomic
+def mark_do_not_hire(*, freelancer, reason, by=None):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"do_not_hire_reason": "Say why this freelancer must not be hired."})
+    freelancer.do_not_hire = True
+    freelancer.do_not_hire_reason = reason
+    _by(freelancer, by).save(update_fields=["do_not_hire", "do_not_hire_reason", "updated_at"])
+    return freelancer
+
+
+@transaction.atomic
+def archive_freelancer(*, freelancer, by=None):
+    """Hide a freelancer from lists; the record and its history stay."""
+    if freelancer.archived_at is None:
+        freelancer.archived_at = timezone.now()
+        _by(freelancer, by).save(update_fields=["archived_at", "updated_at"])
+    return freelancer
+
+
+@transaction.atomic
+def restore_freelancer(*, freelancer, by=None):
+    if freelancer.archived_at is not None:
+        freelancer.archived_at = None
+        _by(freelancer, by).save(update_fields=["archived_at", "updated_at"])
+    return freelancer
+
+
+@transaction.atomic
+def record_revocation(*, grant, revoked_on, by):
+    """Record that access was taken back, when and by whom."""
+    if grant.revoked_on is not None:
+        raise ValidationError(
+            {"revoked_on": f"This access was already revoked on {grant.revoked_on:%d %b %Y}."}
+        )
+    if revoked_on > timezone.localdate():
+        raise ValidationError({"revoked_on": "The revocation date cannot be in the future."})
+    if revoked_on < grant.granted_on:
+        raise ValidationError({"revoked_on": "Access cannot be revoked before it was granted."})
+    grant.revoked_on = revoked_on
+    grant.revoked_by = by
+    _by(grant, by).save(update_fields=["revoked_on", "revoked_by"])
+    return grant
+
+
+@transaction.atomic
+def mark_references_contacted(*, references, on, by=None):
+    """Set the contact date on references that have none; returns how many changed."""
+    changed = 0
+    for reference in references.filter(contacted_on__isnull=True):
+        reference.contacted_on = on
+        _by(reference, by).save(update_fields=["contacted_on"])
+        changed += 1
+    return changed
