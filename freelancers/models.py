@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from outsourcing.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from outsourcing.money import CurrencyField
 
 
@@ -40,9 +41,10 @@ class Skill(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
+            FieldUniqueConstraint(
                 Lower("name"),
                 name="skill_name_unique_ci",
+                field="name",
                 violation_error_message="This skill exists already.",
             )
         ]
@@ -132,19 +134,22 @@ class Freelancer(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
+            FieldUniqueConstraint(
                 Lower("email"),
                 name="freelancer_email_unique_ci",
+                field="email",
                 violation_error_message="Another freelancer already has this email address.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(hourly_rate__isnull=True) | Q(hourly_rate__gte=0),
                 name="freelancer_rate_not_negative",
+                field="hourly_rate",
                 violation_error_message="The hourly rate cannot be negative.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(do_not_hire=False) | ~Q(do_not_hire_reason=""),
                 name="freelancer_do_not_hire_has_reason",
+                field="do_not_hire_reason",
                 violation_error_message="Say why this freelancer must not be hired.",
             ),
         ]
@@ -256,9 +261,10 @@ class Reference(models.Model):
     class Meta:
         ordering = ["freelancer", "name"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(outcome="not_contacted") | Q(contacted_on__isnull=False),
                 name="reference_outcome_needs_contact_date",
+                field="contacted_on",
                 violation_error_message="Give the date you contacted them, or choose “not contacted”.",
             ),
         ]
@@ -283,9 +289,10 @@ class Testimonial(models.Model):
     class Meta:
         ordering = ["freelancer", "author"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(verified=False) | ~Q(verified_how=""),
                 name="testimonial_verified_says_how",
+                field="verified_how",
                 violation_error_message="Say how you verified it.",
             ),
         ]
@@ -318,14 +325,16 @@ class WorkSample(models.Model):
     class Meta:
         ordering = ["freelancer", "-added_at"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                 name="sample_rating_1_to_5",
+                field="rating",
                 violation_error_message="A rating goes from 1 to 5.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=~Q(url="") | ~Q(file=""),
                 name="sample_has_link_or_file",
+                field="url",
                 violation_error_message="Give a link to the sample or upload a file.",
             ),
         ]
@@ -401,14 +410,16 @@ class AccessGrant(models.Model):
     class Meta:
         ordering = ["revoked_on", "revoke_by"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=F("granted_on")),
                 name="grant_revoked_after_granted",
+                field="revoked_on",
                 violation_error_message="Access cannot be revoked before it was granted.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(revoke_by__gte=F("granted_on")),
                 name="grant_revoke_by_after_granted",
+                field="revoke_by",
                 violation_error_message="The revoke-by date cannot be before the grant date.",
             ),
         ]
