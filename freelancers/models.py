@@ -165,29 +165,42 @@ class Freelancer(models.Model):
     def get_absolute_url(self):
         return reverse("freelancers:detail", args=[self.pk])
 
+    def clean(self):
+        # The approval rule runs in every form, admin edit and import through here.
+        stored_status = Freelancer.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if self.status == self.Status.APPROVED and stored_status != self.Status.APPROVED:
+            problems = self.approval_problems()
+            if problems:
+                raise ValidationError({"status": "Cannot approve yet: " + " ".join(problems)})
+
     @property
     def trial_done(self):
         # The one place that says whether the trial is behind them.
         return self.trial_completed_on is not None
 
+    def _counted(self):
+        """This freelancer with the counts of with_vetting(), querying only if they are missing."""
+        if hasattr(self, "positive_reference_count") or self.pk is None:
+            return self
+        return Freelancer.objects.with_vetting().get(pk=self.pk)
+
     @property
     def vetting(self):
-        """What has been checked and what is missing (needs `with_vetting()`)."""
+        """What has been checked and what is missing."""
+        counted = self._counted()
         return Vetting(
-            references_checked=self.positive_reference_count > 0,
-            samples_reviewed=self.reviewed_sample_count > 0,
-            interview_held=self.interview_count > 0,
+            references_checked=getattr(counted, "positive_reference_count", 0) > 0,
+            samples_reviewed=getattr(counted, "reviewed_sample_count", 0) > 0,
+            interview_held=getattr(counted, "interview_count", 0) > 0,
             trial_done=self.trial_done,
         )
 
     @property
     def has_overdue_access(self):
-        return self.overdue_access_count > 0
+        return getattr(self._counted(), "overdue_access_count", 0) > 0
 
-    def status_change_problems(self, new_status):
-        """Why this freelancer may not move to `new_status`; empty when the move is allowed."""
-        if new_status != self.Status.APPROVED or self.status == self.Status.APPROVED:
-            return []
+    def approval_problems(self):
+        """Why this freelancer cannot be approved now, in words; empty when they can."""
         problems = []
         if self.do_not_hire:
             problems.append("They are marked do-not-hire.")

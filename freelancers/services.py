@@ -19,12 +19,10 @@ def _by(instance, user):
 
 @transaction.atomic
 def change_status(*, freelancer, status, by=None):
-    """Move a freelancer in the pipeline; approval needs the vetting done."""
-    current = Freelancer.objects.with_vetting().select_for_update(of=("self",)).get(pk=freelancer.pk)
-    problems = current.status_change_problems(status)
-    if problems:
-        raise ValidationError({"status": " ".join(problems)})
+    """Move a freelancer in the pipeline; approval needs the vetting done (Freelancer.clean)."""
+    current = Freelancer.objects.select_for_update().get(pk=freelancer.pk)
     current.status = status
+    current.full_clean()
     _by(current, by).save(update_fields=["status", "updated_at"])
     freelancer.status = status
     return current

@@ -205,4 +205,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
+    # Axes logs every successful login at INFO; keep its warnings only.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -1,0 +1,247 @@
+import re
+from pathlib import PurePath
+
+import filetype
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
+
+# What a work sample may be, by the type read from the file's bytes, with the
+# file name endings each type may carry. Anything else (HTML, scripts,
+# programs) is refused, whatever its name says.
+SAMPLE_TYPES = {
+    "application/pdf": {".pdf"},
+    "image/png": {".png"},
+    "image/jpeg": {".jpg", ".jpeg"},
+    "image/gif": {".gif"},
+    "image/webp": {".webp"},
+    # Office files are ZIP archives inside; a short read may only see that.
+    "application/zip": {".zip", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp"},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {".docx"},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {".xlsx"},
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {".pptx"},
+    "application/vnd.oasis.opendocument.text": {".odt"},
+    "application/vnd.oasis.opendocument.spreadsheet": {".ods"},
+    "application/vnd.oasis.opendocument.presentation": {".odp"},
+    "application/msword": {".doc"},
+    "application/vnd.ms-excel": {".xls"},
+    "application/vnd.ms-powerpoint": {".ppt"},
+}
+ALLOWED_SAMPLE_NAMES = "PDF, PNG, JPEG, GIF, WebP, Word, Excel, PowerPoint, OpenDocument or ZIP"
+
+
+class FreelancerForm(forms.ModelForm):
+    class Meta:
+        model = Freelancer
+        fields = [
+            "name",
+            "email",
+            "phone",
+            "video_handle",
+            "timezone",
+            "location",
+            "skills",
+            "hourly_rate",
+            "currency",
+            "source",
+            "status",
+            "trial_completed_on",
+            "do_not_hire",
+            "do_not_hire_reason",
+            "notes",
+            "gut_feeling",
+        ]
+        widgets = {
+            "skills": forms.SelectMultiple(attrs={"size": 6}),
+            "trial_completed_on": DATE,
+            "do_not_hire_reason": SHORT_TEXT,
+            "notes": SHORT_TEXT,
+            "gut_feeling": SHORT_TEXT,
+        }
+        help_texts = {"skills": "Hold Ctrl (⌘ on a Mac) to pick several."}
+
+    new_skills = forms.CharField(
+        required=False,
+        label="Other skills",
+        help_text="Skills not in the list, separated by commas; they are added for everyone.",
+    )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()
+
+    def clean_new_skills(self):
+        names = [name.strip() for name in self.cleaned_data["new_skills"].split(",") if name.strip()]
+        too_long = [name for name in names if len(name) > Skill._meta.get_field("name").max_length]
+        if too_long:
+            raise forms.ValidationError(f"“{too_long[0][:30]}…” is too long for a skill name.")
+        return names
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        for name in self.cleaned_data.get("new_skills", []):
+            skill = Skill.objects.filter(name__iexact=name).first() or Skill.objects.create(name=name)
+            self.instance.skills.add(skill)
+
+
+class FreelancerFilterForm(forms.Form):
+    """The list's search, filters and sort order, read from the query string."""
+
+    SORTS = {
+        "name": ("name", "Name A–Z"),
+        "-name": ("-name", "Name Z–A"),
+        "status": ("status", "Pipeline stage"),
+        "rate": ("hourly_rate", "Rate, lowest first"),
+        "-rate": ("-hourly_rate", "Rate, highest first"),
+        "newest": ("-created_at", "Newest first"),
+    }
+    YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+
+    q = forms.CharField(required=False, label="Search", max_length=100)
+    status = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Freelancer.Status.choices])
+    skill = forms.ModelChoiceField(required=False, queryset=Skill.objects.all(), empty_label="Any skill")
+    trust = forms.ChoiceField(
+        required=False, label="Trust level", choices=[("", "Any trust level"), *Freelancer.TrustLevel.choices]
+    )
+    do_not_hire = forms.ChoiceField(required=False, label="Do not hire", choices=YES_NO)
+    archived = forms.BooleanField(required=False, label="Show archived")
+    sort = forms.ChoiceField(required=False, choices=[(key, label) for key, (_, label) in SORTS.items()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "archived":
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs["class"] = (
+                    f"{css} form-select-sm" if css == "form-select" else f"{css} form-control-sm"
+                )
+
+    def filter(self, queryset):
+        """Apply the valid filters; an invalid one is reported on the form and ignored."""
+        self.is_valid()
+        data = self.cleaned_data  # holds only the fields that passed
+        queryset = queryset if data.get("archived") else queryset.active()
+        queryset = queryset.search(data.get("q", ""))
+        if data.get("status"):
+            queryset = queryset.filter(status=data["status"])
+        if data.get("skill"):
+            queryset = queryset.filter(skills=data["skill"])
+        if data.get("trust"):
+            queryset = queryset.filter(trust_level=data["trust"])
+        if data.get("do_not_hire"):
+            queryset = queryset.filter(do_not_hire=data["do_not_hire"] == "yes")
+        ordering, _ = self.SORTS.get(data.get("sort") or "name")
+        return queryset.order_by(ordering, "pk")
+
+
+class ReferenceForm(forms.ModelForm):
+    class Meta:
+        model = Reference
+        fields = ["name", "relationship", "contact", "contacted_on", "outcome", "notes"]
+        widgets = {"contacted_on": DATE, "notes": SHORT_TEXT}
+
+
+class TestimonialForm(forms.ModelForm):
+    class Meta:
+        model = Testimonial
+        fields = ["author", "source_url", "text", "verified", "verified_how"]
+        widgets = {"text": SHORT_TEXT}
+
+
+class WorkSampleForm(forms.ModelForm):
+    class Meta:
+        model = WorkSample
+        fields = ["title", "url", "file", "rating", "notes"]
+        widgets = {"notes": SHORT_TEXT, "rating": forms.NumberInput(attrs={"min": 1, "max": 5})}
+        help_texts = {"file": f"{ALLOWED_SAMPLE_NAMES}; at most {filesizeformat(settings.UPLOAD_MAX_BYTES)}."}
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload or upload == self.instance.file:
+            return upload
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                f"This file is {filesizeformat(upload.size)}; the limit is "
+                f"{filesizeformat(settings.UPLOAD_MAX_BYTES)}."
+            )
+        kind = filetype.guess(upload.read(8192))
+        upload.seek(0)
+        mime = kind.mime if kind else None
+        suffix = PurePath(upload.name).suffix.lower()
+        if mime not in SAMPLE_TYPES:
+            raise forms.ValidationError(
+                f"This file's content is not a {ALLOWED_SAMPLE_NAMES} file, whatever its name says."
+            )
+        if suffix not in SAMPLE_TYPES[mime]:
+            raise forms.ValidationError(
+                f"The file is named {suffix or 'without an ending'} but its content is "
+                f"{kind.extension.upper()}. Rename it or upload the right file."
+            )
+        self.instance.original_filename = PurePath(upload.name).name[:200]
+        self.instance.content_type = mime
+        return upload
+
+
+class InterviewForm(forms.ModelForm):
+    class Meta:
+        model = Interview
+        fields = ["held_on", "channel", "questions_asked", "notes", "red_flags", "recommendation"]
+        widgets = {
+            "held_on": DATE,
+            "questions_asked": SHORT_TEXT,
+            "notes": SHORT_TEXT,
+            "red_flags": SHORT_TEXT,
+        }
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate():
+            raise forms.ValidationError("This date is in the future: record an interview once it is held.")
+        return held_on
+
+
+NO_SECRETS_NOTE = (
+    "Never write a password, key or other secret here: record what was given, not the secret itself."
+)
+
+
+class AccessGrantForm(forms.ModelForm):
+    class Meta:
+        model = AccessGrant
+        fields = ["system", "access_level", "why_needed", "granted_on", "revoke_by"]
+        widgets = {"granted_on": DATE, "revoke_by": DATE, "why_needed": SHORT_TEXT}
+        help_texts = {"why_needed": NO_SECRETS_NOTE}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("system", "why_needed"):
+            if looks_like_a_secret(cleaned.get(name, "")):
+                self.add_error(name, NO_SECRETS_NOTE)
+        return cleaned
+
+
+class RevocationForm(forms.Form):
+    revoked_on = forms.DateField(label="Revoked on", initial=timezone.localdate, widget=DATE)
+
+
+# "password: hunter2", "API key = ...": a word for a secret followed by a value.
+SECRET_PATTERN = re.compile(
+    r"\b(password|passwd|pwd|passcode|api[ _-]?key|secret|token|pin)\s*[:=]", re.IGNORECASE
+)
+
+
+def looks_like_a_secret(text):
+    return bool(SECRET_PATTERN.search(text or ""))
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="Pipeline stage", choices=Freelancer.Status.choices)
+
+
+class DoNotHireForm(forms.Form):
+    do_not_hire_reason = forms.CharField(label="Why not hire them again?", widget=SHORT_TEXT, max_length=2000)
