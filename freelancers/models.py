@@ -196,6 +196,11 @@ class Freelancer(models.Model):
         )
 
     @property
+    def trust(self):
+        """Untested, trial passed or trusted, as a TrustLevel (its .label is for people)."""
+        return self.TrustLevel(getattr(self._counted(), "trust_level", self.TrustLevel.UNTESTED))
+
+    @property
     def has_overdue_access(self):
         return getattr(self._counted(), "overdue_access_count", 0) > 0
 

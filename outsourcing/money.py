@@ -23,6 +23,11 @@ class CurrencyField(models.CharField):
         kwargs.setdefault("help_text", "Three-letter code, e.g. USD.")
         super().__init__(*args, **kwargs)
 
+    def to_python(self, value):
+        # "usd " is what people type; store "USD".
+        value = super().to_python(value)
+        return value.strip().upper() if isinstance(value, str) else value
+
 
 def format_money(amount, currency):
     """'USD 1,234.50' for people; an empty string when the amount is unknown."""

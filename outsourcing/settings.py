@@ -5,6 +5,7 @@ whole app on one machine with nothing installed: SQLite and a broker kept in
 files under var/. Production sets DEBUG=false and the variables it then requires.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -82,8 +83,9 @@ TEMPLATES = [
 # Database: SQLite under var/ unless DATABASE_URL says otherwise.
 DATABASES = {"default": env.database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'helping-hands.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so a Celery worker started by a test sees the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-helping-hands.sqlite3")}
+    # A file, not memory, so a Celery worker started by a test sees the test
+    # database; one per test run, so two runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-helping-hands-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -135,6 +137,9 @@ STORAGES = {
 # only through views that check the login; MEDIA_URL is never routed.
 MEDIA_ROOT = env.text("MEDIA_ROOT", str(VAR_DIR / "media"))
 UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_MB", 10) * 1024 * 1024
+
+# Links typed without a scheme are taken as https://, as Django 6 will do.
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
