@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from freelancers.models import Freelancer
+from freelancers.models import AccessGrant, Freelancer
 
 
 def _by(instance, user):
@@ -59,18 +59,21 @@ def restore_freelancer(*, freelancer, by=None):
 @transaction.atomic
 def record_revocation(*, grant, revoked_on, by):
     """Record that access was taken back, when and by whom."""
-    if grant.revoked_on is not None:
+    # Read the row under a lock: two people recording the same revocation must
+    # not overwrite each other's date.
+    current = AccessGrant.objects.select_for_update().get(pk=grant.pk)
+    if current.revoked_on is not None:
         raise ValidationError(
-            {"revoked_on": f"This access was already revoked on {grant.revoked_on:%d %b %Y}."}
+            {"revoked_on": f"This access was already revoked on {current.revoked_on:%d %b %Y}."}
         )
     if revoked_on > timezone.localdate():
         raise ValidationError({"revoked_on": "The revocation date cannot be in the future."})
-    if revoked_on < grant.granted_on:
+    if revoked_on < current.granted_on:
         raise ValidationError({"revoked_on": "Access cannot be revoked before it was granted."})
-    grant.revoked_on = revoked_on
-    grant.revoked_by = by
-    _by(grant, by).save(update_fields=["revoked_on", "revoked_by"])
-    return grant
+    current.revoked_on = grant.revoked_on = revoked_on
+    current.revoked_by = grant.revoked_by = by
+    _by(current, by).save(update_fields=["revoked_on", "revoked_by"])
+    return current
 
 
 @transaction.atomic
