@@ -6,6 +6,7 @@ traceback from deep inside Django or Celery hides which variable is wrong.
 """
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -56,6 +57,14 @@ def integer(name, default):
         return int(value)
     except ValueError:
         raise ConfigurationError(name, f"must be a whole number, not {value!r}.") from None
+
+
+def decimal(name, default):
+    value = text(name) or default
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ConfigurationError(name, f"must be a number such as 500 or 499.99, not {value!r}.") from None
 
 
 def comma_list(name, default=""):

@@ -23,7 +23,10 @@ ASSISTANT_PERMISSIONS = {
     "freelancers.testimonial": VIEW_AND_EDIT,
     "freelancers.worksample": VIEW_AND_EDIT,
     "freelancers.interview": VIEW_AND_EDIT,
-    "projects.project": VIEW_AND_EDIT,
+    "projects.project": VIEW_AND_EDIT,  # but not change_project_budget: budgets and buffers are the owner's
+    "projects.backup": VIEW_AND_EDIT,
+    "projects.assignment": ("view",),
+    "projects.review": ("view",),
     "milestones.milestone": VIEW_AND_EDIT,
     "milestones.checkin": VIEW_AND_EDIT,
 }

@@ -116,6 +116,9 @@ TIME_ZONE = env.text("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 DEFAULT_CURRENCY = env.text("DEFAULT_CURRENCY", "USD").upper()
+# A freelancer without a finished trial project may not get a bigger budget than
+# this (in the project's currency) unless the owner overrides it with a reason.
+TRIAL_BUDGET_LIMIT = env.decimal("TRIAL_BUDGET_LIMIT", "500")
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.text("STATIC_ROOT", str(VAR_DIR / "staticfiles"))

@@ -1,0 +1,57 @@
+"""Budget and schedule health: green, amber or red, with the reason in words.
+
+Pure functions of numbers and dates, so each boundary is easy to test and the
+same words appear on the list, the project page, the dashboard and in emails.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from outsourcing.money import format_money
+
+GREEN, AMBER, RED = "green", "amber", "red"
+
+
+@dataclass(frozen=True)
+class Health:
+    level: str
+    reason: str
+
+    @property
+    def label(self):
+        return {GREEN: "On track", AMBER: "At risk", RED: "In trouble"}[self.level]
+
+    @property
+    def rank(self):
+        """For sorting: red first."""
+        return {RED: 0, AMBER: 1, GREEN: 2}[self.level]
+
+
+def percent(part, whole):
+    return Decimal(0) if not whole else (Decimal(part) * 100 / Decimal(whole))
+
+
+def budget_health(*, spent, budget, buffer_percent, currency):
+    """Spent within the budget is green, inside the contingency amber, beyond it red."""
+    contingency = budget * buffer_percent / 100
+    limit = budget + contingency
+    used = percent(spent, budget)
+    if spent <= budget:
+        left = format_money(budget - spent, currency)
+        return Health(GREEN, f"spent {used:.0f}% of budget, {left} left before the contingency")
+    if spent <= limit:
+        contingency_left = percent(limit - spent, contingency)
+        return Health(AMBER, f"spent {used:.0f}% of budget, {contingency_left:.0f}% of contingency left")
+    over = format_money(spent - limit, currency)
+    return Health(RED, f"spent {used:.0f}% of budget, {over} beyond the contingency")
+
+
+def lateness_health(*, what, days_late, leeway_days):
+    """Not late is green, late inside the leeway amber, beyond it red."""
+    if days_late <= 0:
+        return Health(GREEN, f"{what} on time")
+    left = leeway_days - days_late
+    late = f"{what} {days_late} day{'s' if days_late != 1 else ''} late"
+    if left >= 0:
+        return Health(AMBER, f"{late}, {left} day{'s' if left != 1 else ''} of leeway left")
+    return Health(RED, f"{late}, {-left} day{'s' if left != -1 else ''} beyond the leeway")

@@ -1,0 +1,392 @@
+"""Projects: budget with contingency, schedule with leeway, who worked on them, payments, reviews."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from outsourcing.constraints import FieldCheckConstraint, FieldUniqueConstraint
+from outsourcing.money import CurrencyField
+from projects import health
+
+RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
+# A review averaging at least this, from someone you would hire again, is "rated well".
+RATED_WELL_AVERAGE = Decimal(4)
+# A backup who has not confirmed availability for this long may no longer be free.
+BACKUP_STALE_AFTER = datetime.timedelta(days=30)
+
+
+def rating_constraint(field, model_name):
+    return FieldCheckConstraint(
+        condition=Q(**{f"{field}__gte": 1, f"{field}__lte": 5}),
+        name=f"{model_name}_{field}_1_to_5",
+        field=field,
+        violation_error_message="A rating goes from 1 to 5.",
+    )
+
+
+class ProjectQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Project.Status.ACTIVE)
+
+    def current(self):
+        """Not archived."""
+        return self.filter(archived_at__isnull=True)
+
+    def with_details(self):
+        """What health, money and progress need, in a fixed number of queries."""
+        return self.select_related("freelancer", "owner").prefetch_related("milestones", "payments")
+
+    def reviews_owed(self):
+        """Completed projects whose current freelancer has not been reviewed yet."""
+        reviewed = Review.objects.filter(
+            project=models.OuterRef("pk"), freelancer=models.OuterRef("freelancer")
+        )
+        return self.filter(status=Project.Status.COMPLETED, freelancer__isnull=False).exclude(
+            models.Exists(reviewed)
+        )
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        ON_HOLD = "on_hold", "On hold"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    title = models.CharField(max_length=160)
+    brief = models.TextField(blank=True, help_text="What is to be done, and what “done” looks like.")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="projects")
+    freelancer = models.ForeignKey(
+        "freelancers.Freelancer", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+    )
+    skills = models.ManyToManyField("freelancers.Skill", blank=True, related_name="projects")
+    is_trial = models.BooleanField(
+        "trial job", default=False, help_text="A small first job to test a freelancer."
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    start_on = models.DateField("start")
+    due_on = models.DateField("due date")
+    schedule_buffer_days = models.PositiveSmallIntegerField(
+        "schedule leeway (days)", default=3, help_text="Days the work may run late before it is in trouble."
+    )
+    budget = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = CurrencyField()
+    budget_buffer_percent = models.DecimalField(
+        "budget contingency (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(10),
+        help_text="Extra money, as a percentage of the budget, you are ready to spend if things go wrong.",
+    )
+    checkin_every_days = models.PositiveSmallIntegerField(
+        "check in every (days)", default=7, help_text="How often you and the freelancer touch base."
+    )
+    trust_override_reason = models.TextField(blank=True, editable=False)
+    trust_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    completed_on = models.DateField(null=True, blank=True, editable=False)
+    completion_note = models.TextField(blank=True, editable=False)
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        permissions = [("change_project_budget", "Can change a project's budget and buffers")]
+        constraints = [
+            FieldCheckConstraint(
+                condition=Q(budget__gte=0),
+                name="project_budget_not_negative",
+                field="budget",
+                violation_error_message="The budget cannot be negative.",
+            ),
+            FieldCheckConstraint(
+                condition=Q(budget_buffer_percent__gte=0, budget_buffer_percent__lte=100),
+                name="project_buffer_percent_0_to_100",
+                field="budget_buffer_percent",
+                violation_error_message="The contingency is a percentage from 0 to 100.",
+            ),
+            FieldCheckConstraint(
+                condition=Q(due_on__gte=F("start_on")),
+                name="project_due_after_start",
+                field="due_on",
+                violation_error_message="The due date cannot be before the start.",
+            ),
+            FieldCheckConstraint(
+                condition=Q(checkin_every_days__gte=1),
+                name="project_cadence_at_least_a_day",
+                field="checkin_every_days",
+                violation_error_message="Check in at least every day, i.e. 1 or more.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="project_status_due_idx"),
+            models.Index(fields=["freelancer", "status"], name="project_freelancer_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("projects:detail", args=[self.pk])
+
+    # Money. Milestones and payments come from with_details()'s prefetch when present.
+
+    @property
+    def contingency(self):
+        return (self.budget * self.budget_buffer_percent / 100).quantize(Decimal("0.01"))
+
+    @property
+    def budget_with_contingency(self):
+        return self.budget + self.contingency
+
+    @property
+    def spent(self):
+        return sum((payment.amount for payment in self.payments.all()), Decimal(0))
+
+    @property
+    def committed(self):
+        """What the milestones add up to, cancelled ones left out."""
+        return sum(
+            (m.amount for m in self.milestones.all() if m.status != m.Status.CANCELLED),
+            Decimal(0),
+        )
+
+    @property
+    def remaining(self):
+        """What is left to spend, contingency included (negative when over)."""
+        return self.budget_with_contingency - self.spent
+
+    @property
+    def budget_health(self):
+        return health.budget_health(
+            spent=self.spent,
+            budget=self.budget,
+            buffer_percent=self.budget_buffer_percent,
+            currency=self.currency,
+        )
+
+    # Schedule.
+
+    @property
+    def open_milestones(self):
+        finished = {"approved", "cancelled"}
+        return [m for m in self.milestones.all() if m.status not in finished]
+
+    @property
+    def schedule_health(self):
+        """The latest of the project's due date and its unfinished milestones decides."""
+        if self.status == self.Status.COMPLETED:
+            return health.Health(health.GREEN, "completed")
+        if self.status == self.Status.CANCELLED:
+            return health.Health(health.GREEN, "cancelled")
+        today = timezone.localdate()
+        candidates = [(f"milestone “{m.title}”", (today - m.due_on).days) for m in self.open_milestones]
+        candidates.append(("the project", (today - self.due_on).days))
+        what, days_late = max(candidates, key=lambda pair: pair[1])
+        return health.lateness_health(what=what, days_late=days_late, leeway_days=self.schedule_buffer_days)
+
+    @property
+    def health(self):
+        """The worse of budget and schedule health."""
+        return min(self.budget_health, self.schedule_health, key=lambda h: h.rank)
+
+    @property
+    def progress_percent(self):
+        counted = [m for m in self.milestones.all() if m.status != m.Status.CANCELLED]
+        if not counted:
+            return 0
+        approved = sum(m.status == m.Status.APPROVED for m in counted)
+        return round(100 * approved / len(counted))
+
+    @property
+    def latest_acceptable_due_on(self):
+        """The due date plus the leeway: no milestone may be due later."""
+        return self.due_on + datetime.timedelta(days=self.schedule_buffer_days)
+
+    @property
+    def trust_overridden(self):
+        return bool(self.trust_override_reason)
+
+
+class Backup(models.Model):
+    """A freelancer ready to take over the project, ranked."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="backups")
+    freelancer = models.ForeignKey(
+        "freelancers.Freelancer", on_delete=models.CASCADE, related_name="backup_for"
+    )
+    rank = models.PositiveSmallIntegerField(default=1)
+    last_confirmed_on = models.DateField(
+        null=True, blank=True, help_text="When they last told you they are available."
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "rank", "pk"]
+        constraints = [
+            FieldUniqueConstraint(
+                fields=["project", "freelancer"],
+                name="backup_once_per_project",
+                field="freelancer",
+                violation_error_message="This freelancer is already a backup on this project.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.freelancer} (backup #{self.rank})"
+
+    @property
+    def is_stale(self):
+        return self.last_confirmed_on is None or (
+            timezone.localdate() - self.last_confirmed_on > BACKUP_STALE_AFTER
+        )
+
+
+class Assignment(models.Model):
+    """Who worked on a project, from when to when, and why it ended."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
+    freelancer = models.ForeignKey(
+        "freelancers.Freelancer", on_delete=models.PROTECT, related_name="assignments"
+    )
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "started_on", "pk"]
+        constraints = [
+            FieldCheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="assignment_ends_after_start",
+                field="ended_on",
+                violation_error_message="An assignment cannot end before it started.",
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_assignment_per_project",
+                violation_error_message="This project already has a current freelancer.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.freelancer} on {self.project}"
+
+
+class Payment(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    paid_on = models.DateField(default=timezone.localdate)
+    milestone = models.ForeignKey(
+        "milestones.Milestone", null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "paid_on", "pk"]
+        constraints = [
+            FieldCheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
+                field="amount",
+                violation_error_message="A payment must be more than zero.",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "paid_on"], name="payment_project_date_idx")]
+
+    def __str__(self):
+        return f"{self.amount} {self.project.currency} on {self.paid_on:%Y-%m-%d}"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def rated_well(self):
+        """Reviews that are `rated_well` (the property below states the same rule for one review)."""
+        total = F("quality") + F("communication") + F("timeliness") + F("budget")
+        return self.alias(rating_total=total).filter(
+            rating_total__gte=RATED_WELL_AVERAGE * 4,
+            would_rehire__in=[Review.Rehire.YES, Review.Rehire.MAYBE],
+        )
+
+
+class Review(models.Model):
+    """The debrief after a project, one per project and freelancer."""
+
+    class Rehire(models.TextChoices):
+        YES = "yes", "Yes"
+        MAYBE = "maybe", "Maybe"
+        NO = "no", "No"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reviews")
+    freelancer = models.ForeignKey("freelancers.Freelancer", on_delete=models.PROTECT, related_name="reviews")
+    quality = models.PositiveSmallIntegerField(choices=RATING_CHOICES)
+    communication = models.PositiveSmallIntegerField(choices=RATING_CHOICES)
+    timeliness = models.PositiveSmallIntegerField(choices=RATING_CHOICES)
+    budget = models.PositiveSmallIntegerField("keeping to budget", choices=RATING_CHOICES)
+    went_well = models.TextField(blank=True)
+    do_differently = models.TextField(blank=True)
+    debriefed_on = models.DateField(
+        null=True, blank=True, help_text="When you talked the project through with the freelancer."
+    )
+    would_rehire = models.CharField(max_length=10, choices=Rehire)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            FieldUniqueConstraint(
+                fields=["project", "freelancer"],
+                name="one_review_per_project_and_freelancer",
+                field="freelancer",
+                violation_error_message="This freelancer has already been reviewed for this project.",
+            ),
+            rating_constraint("quality", "review"),
+            rating_constraint("communication", "review"),
+            rating_constraint("timeliness", "review"),
+            rating_constraint("budget", "review"),
+        ]
+
+    def __str__(self):
+        return f"Review of {self.freelancer} on {self.project}"
+
+    @property
+    def average(self):
+        return Decimal(self.quality + self.communication + self.timeliness + self.budget) / 4
+
+    @property
+    def rated_well(self):
+        return self.average >= RATED_WELL_AVERAGE and self.would_rehire != self.Rehire.NO
