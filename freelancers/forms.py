@@ -51,7 +51,6 @@ class FreelancerForm(forms.ModelForm):
             "currency",
             "source",
             "status",
-            "trial_completed_on",
             "do_not_hire",
             "do_not_hire_reason",
             "notes",
@@ -59,7 +58,6 @@ class FreelancerForm(forms.ModelForm):
         ]
         widgets = {
             "skills": forms.SelectMultiple(attrs={"size": 6}),
-            "trial_completed_on": DATE,
             "do_not_hire_reason": SHORT_TEXT,
             "notes": SHORT_TEXT,
             "gut_feeling": SHORT_TEXT,
@@ -213,9 +211,15 @@ NO_SECRETS_NOTE = (
 class AccessGrantForm(forms.ModelForm):
     class Meta:
         model = AccessGrant
-        fields = ["system", "access_level", "why_needed", "granted_on", "revoke_by"]
+        fields = ["system", "access_level", "project", "why_needed", "granted_on", "revoke_by"]
         widgets = {"granted_on": DATE, "revoke_by": DATE, "why_needed": SHORT_TEXT}
         help_texts = {"why_needed": NO_SECRETS_NOTE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this freelancer's projects make sense here.
+        freelancer_id = self.instance.freelancer_id
+        self.fields["project"].queryset = self.fields["project"].queryset.filter(freelancer_id=freelancer_id)
 
     def clean(self):
         cleaned = super().clean()

@@ -63,8 +63,12 @@ class FreelancerQuerySet(models.QuerySet):
         Every page that shows a freelancer fetches it through here, so the list,
         the profile and the dashboard read the same numbers.
         """
+        from projects.models import Project, Review  # projects build on freelancers, not the reverse
+
         today = timezone.localdate()
         mine = {"freelancer": OuterRef("pk")}
+        # Trust comes from finished projects reviewed well; a trial is a finished `is_trial` project.
+        well_rated = Review.objects.filter(project__status=Project.Status.COMPLETED).rated_well()
         return self.annotate(
             positive_reference_count=count_of(
                 Reference.objects.filter(**mine, outcome=Reference.Outcome.POSITIVE)
@@ -72,8 +76,12 @@ class FreelancerQuerySet(models.QuerySet):
             reviewed_sample_count=count_of(WorkSample.objects.filter(**mine, rating__isnull=False)),
             interview_count=count_of(Interview.objects.filter(**mine)),
             overdue_access_count=count_of(AccessGrant.objects.filter(**mine).overdue(today)),
+            trial_review_count=count_of(well_rated.filter(**mine, project__is_trial=True)),
+            well_rated_review_count=count_of(well_rated.filter(**mine)),
+        ).annotate(
             trust_level=Case(
-                When(trial_completed_on__isnull=False, then=Value(Freelancer.TrustLevel.TRIAL_PASSED)),
+                When(well_rated_review_count__gte=2, then=Value(Freelancer.TrustLevel.TRUSTED)),
+                When(trial_review_count__gte=1, then=Value(Freelancer.TrustLevel.TRIAL_PASSED)),
                 default=Value(Freelancer.TrustLevel.UNTESTED),
                 output_field=models.CharField(),
             ),
@@ -119,9 +127,6 @@ class Freelancer(models.Model):
     status = models.CharField(max_length=20, choices=Status, default=Status.PROSPECT)
     do_not_hire = models.BooleanField("do not hire", default=False)
     do_not_hire_reason = models.TextField(blank=True)
-    trial_completed_on = models.DateField(
-        null=True, blank=True, help_text="When a small trial job was finished to your satisfaction."
-    )
     notes = models.TextField(blank=True)
     gut_feeling = models.TextField(blank=True, help_text="Your impression, in your own words.")
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -175,8 +180,8 @@ class Freelancer(models.Model):
 
     @property
     def trial_done(self):
-        # The one place that says whether the trial is behind them.
-        return self.trial_completed_on is not None
+        """A finished trial project with a review rated well is behind them."""
+        return getattr(self._counted(), "trial_review_count", 0) > 0
 
     def _counted(self):
         """This freelancer with the counts of with_vetting(), querying only if they are missing."""
@@ -410,6 +415,14 @@ class AccessGrant(models.Model):
         ADMIN = "admin", "Admin"
 
     freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="access_grants")
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_grants",
+        help_text="The project it is for, if any: it must be revoked when the project ends.",
+    )
     system = models.CharField(
         max_length=160, help_text="What they can get into, e.g. “WordPress admin of shop.example.com”."
     )

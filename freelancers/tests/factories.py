@@ -88,9 +88,10 @@ class AccessGrantFactory(factory.django.DjangoModelFactory):
 
 def vetted_freelancer(**kwargs):
     """A freelancer who meets every condition for approval."""
-    freelancer = FreelancerFactory(
-        status=Freelancer.Status.TRIAL, trial_completed_on=timezone.localdate(), **kwargs
-    )
+    from projects.tests.factories import passed_trial
+
+    freelancer = FreelancerFactory(status=Freelancer.Status.TRIAL, **kwargs)
+    passed_trial(freelancer)
     ReferenceFactory(freelancer=freelancer, positive=True)
     InterviewFactory(freelancer=freelancer)
     WorkSampleFactory(freelancer=freelancer, rating=4)

@@ -13,6 +13,7 @@ from freelancers.tests.factories import (
     WorkSampleFactory,
     vetted_freelancer,
 )
+from projects.tests.factories import passed_trial
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +22,9 @@ Status = Freelancer.Status
 
 def almost_vetted(*, reference=True, interview=True, trial=True):
     """A freelancer in trial with every approval condition met except those switched off."""
-    freelancer = FreelancerFactory(
-        status=Status.TRIAL, trial_completed_on=timezone.localdate() if trial else None
-    )
+    freelancer = FreelancerFactory(status=Status.TRIAL)
+    if trial:
+        passed_trial(freelancer)
     if reference:
         ReferenceFactory(freelancer=freelancer, positive=True)
     else:

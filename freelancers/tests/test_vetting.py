@@ -14,6 +14,7 @@ from freelancers.tests.factories import (
     SkillFactory,
     WorkSampleFactory,
 )
+from projects.tests.factories import passed_trial
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +28,8 @@ def counted(freelancer):
     return Freelancer.objects.with_vetting().get(pk=freelancer.pk)
 
 
-def finish_trial(freelancer, on=None):
-    freelancer.trial_completed_on = on or timezone.localdate()
-    freelancer.save()
+def finish_trial(freelancer):
+    passed_trial(freelancer)
 
 
 def test_a_fresh_freelancer_is_zero_percent_vetted_with_four_missing_items_in_words():
