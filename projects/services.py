@@ -71,7 +71,7 @@ def _start_assignment(*, project, freelancer, override_reason, by):
 
 
 @transaction.atomic
-def create_project(*, project, milestones=(), by, override_reason=""):
+def create_project(*, project, milestones=(), skills=None, by, override_reason=""):
     """Save a new project, its milestones and, if it has one, its freelancer's assignment."""
     freelancer = project.freelancer
     project.owner = project.owner if project.owner_id else by
@@ -79,9 +79,11 @@ def create_project(*, project, milestones=(), by, override_reason=""):
     if freelancer:
         check_assignment(project=project, freelancer=freelancer, override_reason=override_reason)
     _by(project, by).save()
+    if skills is not None:
+        project.skills.set(skills)
     for milestone in milestones:
         milestone.project = project
-        milestone.save()
+        _by(milestone, by).save()
     if freelancer:
         _start_assignment(project=project, freelancer=freelancer, override_reason=override_reason, by=by)
         project.save()
@@ -91,8 +93,9 @@ def create_project(*, project, milestones=(), by, override_reason=""):
 
 
 @transaction.atomic
-def update_project(*, project, by, override_reason="", replan=False):
-    """Save edits; a new freelancer goes through the same checks, dates or cadence re-plan check-ins."""
+def update_project(*, project, by, milestones=(), removed=(), skills=None, override_reason=""):
+    """Save edits and milestone changes; a new freelancer goes through the same checks,
+    and new dates, cadence or milestones re-plan the future check-ins."""
     stored = Project.objects.select_for_update().get(pk=project.pk)
     project.full_clean()
     if project.freelancer_id != stored.freelancer_id and project.freelancer:
@@ -109,14 +112,16 @@ def update_project(*, project, by, override_reason="", replan=False):
         project.trust_override_reason = override_reason.strip()
         project.trust_override_by = by
     _by(project, by).save()
-    schedule_changed = (stored.start_on, stored.due_on, stored.checkin_every_days) != (
-        project.start_on,
-        project.due_on,
-        project.checkin_every_days,
-    )
-    if project.status == Project.Status.ACTIVE and (
-        replan or schedule_changed or stored.status != project.status
-    ):
+    if skills is not None:
+        project.skills.set(skills)
+    for milestone in removed:
+        milestone.delete()
+    for milestone in milestones:
+        milestone.project = project
+        _by(milestone, by).save()
+    schedule = ("start_on", "due_on", "checkin_every_days", "status")
+    schedule_changed = any(getattr(stored, name) != getattr(project, name) for name in schedule)
+    if project.status == Project.Status.ACTIVE and (schedule_changed or milestones or removed):
         plan_checkins(project=project)
     return project
 
@@ -200,8 +205,9 @@ def set_milestone_status(*, milestone, status, by):
 @transaction.atomic
 def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hire=False):
     """Close the project with its review; unfinished milestones need a note saying why."""
+    closing = project.status != Project.Status.COMPLETED
     unfinished = [m for m in project.milestones.all() if m.is_open]
-    if unfinished and not unfinished_note.strip():
+    if closing and unfinished and not unfinished_note.strip():
         titles = ", ".join(f"“{m.title}”" for m in unfinished)
         message = f"These milestones are not approved: {titles}. Say why you complete it anyway."
         raise ValidationError({"unfinished_note": message})
@@ -210,9 +216,10 @@ def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hir
         review.freelancer = project.freelancer
         review.full_clean()
         review.save()
-    project.status = Project.Status.COMPLETED
-    project.completed_on = timezone.localdate()
-    project.completion_note = unfinished_note.strip()
+    if closing:
+        project.status = Project.Status.COMPLETED
+        project.completed_on = timezone.localdate()
+        project.completion_note = unfinished_note.strip()
     _by(project, by).save()
     project.checkins.filter(held_on__isnull=True, scheduled_for__gte=timezone.now()).delete()
     if review is not None and mark_do_not_hire and review.would_rehire == Review.Rehire.NO:

@@ -1,5 +1,270 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from freelancers.models import Freelancer
+from milestones.models import Milestone
+from projects import services
+from projects.forms import (
+    BackupForm,
+    CompletionForm,
+    MilestoneFormSet,
+    MilestoneStatusForm,
+    PaymentForm,
+    ProjectFilterForm,
+    ProjectForm,
+    ProjectStatusForm,
+    ReplaceFreelancerForm,
+    check_plan,
+)
+from projects.models import Backup, Project
+
+PAGE_SIZE = 25
 
 
+def get_project(pk):
+    """The one lookup for a project page: what health, money and progress need, 404 if absent."""
+    return get_object_or_404(Project.objects.with_details(), pk=pk)
+
+
+def add_errors(form, error):
+    """Put a service's refusal beside the field it names, or at the top of the form."""
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@permission_required("projects.view_project", raise_exception=True)
 def project_list(request):
-    return render(request, "projects/project_list.html")
+    form = ProjectFilterForm(request.GET)
+    projects = form.filter(Project.objects.current().with_details())
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/project_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
+    )
+
+
+@permission_required("projects.view_project", raise_exception=True)
+def project_detail(request, pk):
+    return render_project(request, get_project(pk))
+
+
+def render_project(request, project, *, bound=None, status=200):
+    """The project page, with one of its small forms bound to what was typed when it failed."""
+    forms = {
+        "status": ProjectStatusForm(initial={"status": project.status}),
+        "payment": PaymentForm(project=project),
+        "backup": BackupForm(project=project),
+        **(bound or {}),
+    }
+    checkins = project.checkins.select_related("milestone")
+    context = {
+        "project": project,
+        "milestones": project.milestones.all(),
+        "milestone_statuses": Milestone.Status.choices,
+        "payments": project.payments.select_related("milestone").order_by("-paid_on", "-pk"),
+        "held_checkins": checkins.held().order_by("-held_on"),
+        "planned_checkins": checkins.planned(),
+        "assignments": project.assignments.select_related("freelancer"),
+        "backups": project.backups.select_related("freelancer"),
+        "suggested_backups": suggested_backups(project),
+        "reviews": project.reviews.select_related("freelancer"),
+        "review_owed": project.status == Project.Status.COMPLETED
+        and project.freelancer_id
+        and not project.reviews.filter(freelancer_id=project.freelancer_id).exists(),
+        "forms": forms,
+        "history": project.history.select_related("history_user")[:10],
+    }
+    return render(request, "projects/project_detail.html", context, status=status)
+
+
+def suggested_backups(project):
+    """Approved freelancers who share the project's skills and are not yet on it."""
+    skills = project.skills.all()
+    if not skills:
+        return Freelancer.objects.none()
+    taken = [project.freelancer_id, *project.backups.values_list("freelancer_id", flat=True)]
+    return (
+        Freelancer.objects.active()
+        .filter(status=Freelancer.Status.APPROVED, do_not_hire=False, skills__in=skills)
+        .exclude(pk__in=[pk for pk in taken if pk])
+        .distinct()
+        .order_by("name")[:5]
+    )
+
+
+@permission_required("projects.add_project", raise_exception=True)
+def project_create(request):
+    form = ProjectForm(request.POST or None, user=request.user)
+    formset = MilestoneFormSet(request.POST or None, instance=form.instance, prefix="milestones")
+    if request.method == "POST" and check_plan(form, formset):
+        try:
+            project = services.create_project(
+                project=form.save(commit=False),
+                milestones=formset.save(commit=False),
+                skills=form.cleaned_data["skills"],
+                by=request.user,
+                override_reason=form.override_reason_given,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Project “{project.title}” was created.")
+            return redirect(project)
+    return render(request, "projects/project_form.html", {"form": form, "formset": formset})
+
+
+@permission_required("projects.change_project", raise_exception=True)
+def project_edit(request, pk):
+    project = get_project(pk)
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    formset = MilestoneFormSet(request.POST or None, instance=project, prefix="milestones")
+    if request.method == "POST" and check_plan(form, formset):
+        try:
+            milestones = formset.save(commit=False)
+            services.update_project(
+                project=form.save(commit=False),
+                milestones=milestones,
+                removed=formset.deleted_objects,
+                skills=form.cleaned_data["skills"],
+                by=request.user,
+                override_reason=form.override_reason_given,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect(project)
+    return render(
+        request, "projects/project_form.html", {"form": form, "formset": formset, "project": project}
+    )
+
+
+@require_POST
+@permission_required("projects.change_project", raise_exception=True)
+def project_status(request, pk):
+    project = get_project(pk)
+    form = ProjectStatusForm(request.POST)
+    if not form.is_valid():
+        return render_project(request, project, bound={"status": form}, status=400)
+    services.change_status(project=project, status=form.cleaned_data["status"], by=request.user)
+    messages.success(request, f"The project is now {project.get_status_display().lower()}.")
+    return redirect(project)
+
+
+@require_POST
+@permission_required("milestones.change_milestone", raise_exception=True)
+def milestone_status(request, pk, milestone_pk):
+    project = get_project(pk)
+    milestone = get_object_or_404(Milestone, pk=milestone_pk, project=project)
+    form = MilestoneStatusForm(request.POST)
+    if form.is_valid():
+        services.set_milestone_status(
+            milestone=milestone, status=form.cleaned_data["status"], by=request.user
+        )
+        messages.success(request, f"“{milestone.title}” is now {milestone.get_status_display().lower()}.")
+    else:
+        messages.error(request, "That is not a milestone status; nothing was changed.")
+    return redirect(project)
+
+
+@require_POST
+@permission_required("projects.add_payment", raise_exception=True)
+def payment_create(request, pk):
+    project = get_project(pk)
+    form = PaymentForm(request.POST, project=project)
+    if not form.is_valid():
+        return render_project(request, project, bound={"payment": form}, status=400)
+    payment = form.save(commit=False)
+    payment.recorded_by = request.user
+    payment.save()
+    messages.success(request, f"Payment of {payment.amount} {project.currency} recorded.")
+    return redirect(project)
+
+
+@require_POST
+@permission_required("projects.add_backup", raise_exception=True)
+def backup_create(request, pk):
+    project = get_project(pk)
+    form = BackupForm(request.POST, project=project)
+    if not form.is_valid():
+        return render_project(request, project, bound={"backup": form}, status=400)
+    backup = form.save()
+    messages.success(request, f"{backup.freelancer} is now a backup for this project.")
+    return redirect(project)
+
+
+@require_POST
+@permission_required("projects.change_backup", raise_exception=True)
+def backup_confirm(request, pk, backup_pk):
+    backup = get_object_or_404(Backup, pk=backup_pk, project_id=pk)
+    backup.last_confirmed_on = timezone.localdate()
+    backup.save(update_fields=["last_confirmed_on"])
+    messages.success(request, f"{backup.freelancer} confirmed available today.")
+    return redirect(backup.project)
+
+
+@require_POST
+@permission_required("projects.delete_backup", raise_exception=True)
+def backup_remove(request, pk, backup_pk):
+    backup = get_object_or_404(Backup, pk=backup_pk, project_id=pk)
+    backup.delete()
+    messages.success(request, f"{backup.freelancer} is no longer a backup here.")
+    return redirect(backup.project)
+
+
+@permission_required("projects.change_project", raise_exception=True)
+def project_replace(request, pk):
+    """Replace the freelancer in one step: the old assignment ends, milestones and payments stay."""
+    project = get_project(pk)
+    form = ReplaceFreelancerForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.replace_freelancer(
+                project=project,
+                new=form.cleaned_data["freelancer"],
+                reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data["override_reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['freelancer']} now works on this project.")
+            return redirect(project)
+    return render(request, "projects/project_replace.html", {"form": form, "project": project})
+
+
+@permission_required("projects.add_review", raise_exception=True)
+def project_complete(request, pk):
+    """Complete the project and write the review in one form."""
+    project = get_project(pk)
+    form = CompletionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complete_project(
+                project=project,
+                review=form.save(commit=False) if project.freelancer_id else None,
+                unfinished_note=form.cleaned_data["unfinished_note"],
+                mark_do_not_hire=form.cleaned_data["mark_do_not_hire"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"“{project.title}” is completed and reviewed.")
+            return redirect(project)
+    return render(request, "projects/project_complete.html", {"form": form, "project": project})
+
+
+@permission_required("projects.view_project", raise_exception=True)
+def reviews_owed(request):
+    projects = Project.objects.reviews_owed().select_related("freelancer").order_by("completed_on")
+    return render(request, "projects/reviews_owed.html", {"projects": projects})

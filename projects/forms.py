@@ -1,0 +1,245 @@
+import datetime
+
+from django import forms
+from django.forms import inlineformset_factory
+
+from freelancers.models import Freelancer
+from milestones.models import Milestone
+from outsourcing.money import format_money
+from projects.health import AMBER, GREEN, RED
+from projects.models import Backup, Payment, Project, Review
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
+# Fields only someone with projects.change_project_budget may change.
+BUDGET_FIELDS = ("budget", "currency", "budget_buffer_percent", "schedule_buffer_days")
+
+
+class ProjectForm(forms.ModelForm):
+    trust_override = forms.BooleanField(
+        required=False,
+        label="Override the trial rule",
+        help_text="Put a freelancer without a finished trial on a budget above the trial limit.",
+    )
+    override_reason = forms.CharField(required=False, label="Why override?", widget=SHORT_TEXT)
+    confirm_over_budget = forms.BooleanField(
+        required=False,
+        label="Save although the milestones add up to more than the budget plus contingency",
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "title",
+            "brief",
+            "freelancer",
+            "is_trial",
+            "skills",
+            "status",
+            "start_on",
+            "due_on",
+            "schedule_buffer_days",
+            "budget",
+            "currency",
+            "budget_buffer_percent",
+            "checkin_every_days",
+        ]
+        widgets = {
+            "start_on": DATE,
+            "due_on": DATE,
+            "brief": SHORT_TEXT,
+            "skills": forms.SelectMultiple(attrs={"size": 5}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["freelancer"].queryset = Freelancer.objects.active().order_by("name")
+        self.fields["freelancer"].help_text = "Leave empty while you are still choosing."
+        if self.instance.pk and not user.has_perm("projects.change_project_budget"):
+            # Assistants see the budget and buffers but only the owner changes them.
+            for name in BUDGET_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Only the owner changes budgets and buffers."
+
+    def clean(self):
+        # The trial and do-not-hire rules themselves are checked by the services.
+        cleaned = super().clean()
+        if cleaned.get("trust_override") and not cleaned.get("override_reason", "").strip():
+            self.add_error("override_reason", "Say why you override the trial rule.")
+        return cleaned
+
+    @property
+    def override_reason_given(self):
+        """The reason typed now, or the one given before for the same freelancer."""
+        if self.cleaned_data.get("trust_override"):
+            return self.cleaned_data["override_reason"]
+        if self.instance.pk and "freelancer" not in self.changed_data:
+            return self.instance.trust_override_reason
+        return ""
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_on", "amount", "status", "order"]
+        widgets = {"due_on": DATE, "order": forms.NumberInput(attrs={"min": 0, "style": "width: 5rem"})}
+
+
+MilestoneFormSet = inlineformset_factory(
+    Project, Milestone, form=MilestoneForm, extra=2, can_delete=True, min_num=0, validate_min=False
+)
+
+
+def check_plan(form, formset):
+    """Cross-checks between the project and its milestones; errors go beside the fields.
+
+    Returns True when both are valid and agree.
+    """
+    if not (form.is_valid() and formset.is_valid()):
+        return False
+    cleaned = form.cleaned_data
+    latest = cleaned["due_on"] + datetime.timedelta(days=cleaned["schedule_buffer_days"])
+    total = 0
+    for milestone_form in formset.forms:
+        data = milestone_form.cleaned_data
+        if not data or data.get("DELETE"):
+            continue
+        if data["due_on"] > latest:
+            milestone_form.add_error(
+                "due_on",
+                f"This is after the project's due date plus its leeway ({latest:%d %b %Y}). "
+                "Move it earlier or give the project more time.",
+            )
+        if data["status"] != Milestone.Status.CANCELLED:
+            total += data["amount"]
+    limit = cleaned["budget"] * (1 + cleaned["budget_buffer_percent"] / 100)
+    if total > limit and not cleaned.get("confirm_over_budget"):
+        form.add_error(
+            "confirm_over_budget",
+            f"The milestones add up to {format_money(total, cleaned['currency'])}, more than the budget "
+            f"plus contingency ({format_money(limit, cleaned['currency'])}). Tick this box to save anyway.",
+        )
+    return not form.errors and not any(f.errors for f in formset.forms)
+
+
+class ProjectFilterForm(forms.Form):
+    SORTS = {"due": ("due_on", "Due date, soonest first"), "-due": ("-due_on", "Due date, latest first")}
+    HEALTH_CHOICES = [("", "Any health"), (RED, "In trouble"), (AMBER, "At risk"), (GREEN, "On track")]
+
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Project.Status.choices])
+    health = forms.ChoiceField(required=False, choices=HEALTH_CHOICES)
+    freelancer = forms.ModelChoiceField(
+        required=False, queryset=Freelancer.objects.order_by("name"), empty_label="Any freelancer"
+    )
+    sort = forms.ChoiceField(required=False, choices=[(key, label) for key, (_, label) in SORTS.items()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def filter(self, projects):
+        """Filter in the database, then by health (computed in Python); returns a list."""
+        self.is_valid()
+        data = self.cleaned_data  # only the fields that passed
+        if data.get("status"):
+            projects = projects.filter(status=data["status"])
+        if data.get("freelancer"):
+            projects = projects.filter(freelancer=data["freelancer"])
+        ordering, _ = self.SORTS.get(data.get("sort") or "due")
+        projects = list(projects.order_by(ordering, "pk"))
+        if data.get("health"):
+            projects = [p for p in projects if p.health.level == data["health"]]
+        return projects
+
+
+class ProjectStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (value, label) for value, label in Project.Status.choices if value != Project.Status.COMPLETED
+        ]
+    )
+
+
+class MilestoneStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Milestone.Status.choices)
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["amount", "paid_on", "milestone", "note"]
+        widgets = {"paid_on": DATE}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+        self.fields["milestone"].queryset = project.milestones.all()
+        self.fields["amount"].help_text = f"In {project.currency}."
+
+
+class ReplaceFreelancerForm(forms.Form):
+    freelancer = forms.ModelChoiceField(queryset=Freelancer.objects.none(), label="New freelancer")
+    reason = forms.CharField(label="Why the change?", widget=SHORT_TEXT, max_length=2000)
+    override_reason = forms.CharField(
+        required=False,
+        label="Trial rule override",
+        widget=SHORT_TEXT,
+        help_text="Needed only for a freelancer without a finished trial on a budget above the limit.",
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["freelancer"].queryset = (
+            Freelancer.objects.active().exclude(pk=project.freelancer_id).order_by("name")
+        )
+
+
+class BackupForm(forms.ModelForm):
+    class Meta:
+        model = Backup
+        fields = ["freelancer", "rank", "last_confirmed_on", "note"]
+        widgets = {"last_confirmed_on": DATE}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+        self.fields["freelancer"].queryset = (
+            Freelancer.objects.active()
+            .filter(do_not_hire=False)
+            .exclude(pk=project.freelancer_id)
+            .order_by("name")
+        )
+
+
+class CompletionForm(forms.ModelForm):
+    unfinished_note = forms.CharField(
+        required=False,
+        widget=SHORT_TEXT,
+        label="Why complete with unfinished milestones?",
+        help_text="Needed only when some milestones are not approved.",
+    )
+    mark_do_not_hire = forms.BooleanField(
+        required=False,
+        label="Mark the freelancer do-not-hire",
+        help_text="Offered when you would not rehire them; the review becomes the reason.",
+    )
+
+    class Meta:
+        model = Review
+        fields = [
+            "quality",
+            "communication",
+            "timeliness",
+            "budget",
+            "went_well",
+            "do_differently",
+            "debriefed_on",
+            "would_rehire",
+        ]
+        widgets = {
+            "went_well": SHORT_TEXT,
+            "do_differently": SHORT_TEXT,
+            "debriefed_on": DATE,
+            **dict.fromkeys(("quality", "communication", "timeliness", "budget"), forms.RadioSelect),
+        }
