@@ -103,6 +103,9 @@ def render_profile(request, freelancer, *, bound=None, revoking=None, status=200
         "open_form": next(iter(bound), None) if bound else None,
         "revoking": revoking,
         "history": freelancer.history.select_related("history_user")[:10],
+        "projects": freelancer.projects.order_by("-start_on"),
+        "reviews": freelancer.reviews.select_related("project"),
+        "review_summary": freelancer.reviews.summary(),
     }
     return render(request, "freelancers/freelancer_detail.html", context, status=status)
 

@@ -331,6 +331,21 @@ class Payment(models.Model):
 
 
 class ReviewQuerySet(models.QuerySet):
+    def summary(self):
+        """Average ratings and rehire rate of these reviews, or None when there are none."""
+        totals = self.aggregate(
+            count=models.Count("pk"),
+            quality=models.Avg("quality"),
+            communication=models.Avg("communication"),
+            timeliness=models.Avg("timeliness"),
+            budget=models.Avg("budget"),
+            rehire_yes=models.Count("pk", filter=Q(would_rehire=Review.Rehire.YES)),
+        )
+        if not totals["count"]:
+            return None
+        totals["rehire_percent"] = round(100 * totals["rehire_yes"] / totals["count"])
+        return totals
+
     def rated_well(self):
         """Reviews that are `rated_well` (the property below states the same rule for one review)."""
         total = F("quality") + F("communication") + F("timeliness") + F("budget")

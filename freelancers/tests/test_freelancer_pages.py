@@ -337,3 +337,18 @@ def test_a_user_without_a_role_sees_no_freelancer(client, outsider):
     response = client.post(reverse("freelancers:create"), {"name": "X", "email": "x@example.com"})
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert Freelancer.objects.count() == 1
+
+
+def test_the_profile_shows_projects_average_ratings_and_rehire_rate(owner_client):
+    from projects.tests.factories import ProjectFactory, ReviewFactory
+
+    freelancer = FreelancerFactory()
+    ReviewFactory(project=ProjectFactory(freelancer=freelancer, title="Logo"), quality=5, would_rehire="yes")
+    ReviewFactory(project=ProjectFactory(freelancer=freelancer, title="Flyer"), quality=2, would_rehire="no")
+
+    response = owner_client.get(freelancer.get_absolute_url())
+
+    assert "Logo" in response.text and "Flyer" in response.text
+    assert "Average over 2 reviews" in response.text
+    assert "quality 3.5" in response.text
+    assert "Would rehire: 50% of the time" in response.text

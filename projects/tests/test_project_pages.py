@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory, vetted_freelancer
 from milestones.models import Milestone
-from projects.models import Project, Review
+from projects.models import Project
 from projects.tests.factories import (
     AssignmentFactory,
     BackupFactory,
