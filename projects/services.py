@@ -152,11 +152,21 @@ def replace_freelancer(*, project, new, reason, by, override_reason=""):
 
 @transaction.atomic
 def change_status(*, project, status, by):
+    """Move a project between statuses. Completing here leaves its review owed;
+    complete_project() completes and reviews in one step."""
     project.status = status
-    _by(project, by).save(update_fields=["status", "updated_at"])
+    if status == Project.Status.COMPLETED and project.completed_on is None:
+        project.completed_on = timezone.localdate()
+    _by(project, by).save(update_fields=["status", "completed_on", "updated_at"])
     if status == Project.Status.ACTIVE:
         plan_checkins(project=project)
+    elif status in {Project.Status.COMPLETED, Project.Status.CANCELLED}:
+        _drop_future_checkins(project)
     return project
+
+
+def _drop_future_checkins(project):
+    project.checkins.filter(held_on__isnull=True, scheduled_for__gte=timezone.now()).delete()
 
 
 def checkin_dates(*, start, due, every_days, extra=(), today):
@@ -221,7 +231,7 @@ def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hir
         project.completed_on = timezone.localdate()
         project.completion_note = unfinished_note.strip()
     _by(project, by).save()
-    project.checkins.filter(held_on__isnull=True, scheduled_for__gte=timezone.now()).delete()
+    _drop_future_checkins(project)
     if review is not None and mark_do_not_hire and review.would_rehire == Review.Rehire.NO:
         freelancer_services.mark_do_not_hire(
             freelancer=project.freelancer,
