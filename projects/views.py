@@ -65,13 +65,15 @@ def render_project(request, project, *, bound=None, status=200):
         **(bound or {}),
     }
     checkins = project.checkins.select_related("milestone")
+    planned = list(checkins.planned())
     context = {
         "project": project,
         "milestones": project.milestones.all(),
         "milestone_statuses": Milestone.Status.choices,
         "payments": project.payments.select_related("milestone").order_by("-paid_on", "-pk"),
         "held_checkins": checkins.held().order_by("-held_on"),
-        "planned_checkins": checkins.planned(),
+        "planned_checkins": planned,
+        "next_checkin": next((checkin for checkin in planned if not checkin.is_overdue), None),
         "assignments": project.assignments.select_related("freelancer"),
         "backups": project.backups.select_related("freelancer"),
         "suggested_backups": suggested_backups(project),
