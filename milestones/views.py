@@ -1,5 +1,118 @@
-from django.shortcuts import render
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from milestones import services
+from milestones.forms import UPCOMING_DAYS, CheckInFilterForm, CheckInRecordForm
+from milestones.models import CheckIn
+from projects.models import Project
+
+# Held check-ins stay on the list this long, so the last few conversations are at hand.
+RECENTLY_HELD_DAYS = 30
 
 
+def get_checkin(pk):
+    """The one lookup for a check-in page: its project, freelancer and milestone; 404 if absent."""
+    return get_object_or_404(CheckIn.objects.select_related("project__freelancer", "milestone"), pk=pk)
+
+
+def checkin_sections(*, project=None, upcoming_days=UPCOMING_DAYS, now=None):
+    """Check-ins of current projects: overdue (oldest first), upcoming within `upcoming_days`
+    (all of them when None), planned later than that, and recently held (newest first)."""
+    now = now or timezone.now()
+    checkins = CheckIn.objects.filter(project__in=Project.objects.in_progress()).select_related(
+        "project__freelancer", "milestone"
+    )
+    if project is not None:
+        checkins = checkins.filter(project=project)
+    upcoming = checkins.upcoming(now).order_by("scheduled_for", "pk")
+    later = checkins.none()
+    if upcoming_days is not None:
+        horizon = now + datetime.timedelta(days=upcoming_days)
+        later = upcoming.filter(scheduled_for__gte=horizon)
+        upcoming = upcoming.filter(scheduled_for__lt=horizon)
+    held_since = timezone.localdate(now) - datetime.timedelta(days=RECENTLY_HELD_DAYS)
+    return {
+        "overdue": checkins.overdue(now).order_by("scheduled_for", "pk"),
+        "upcoming": upcoming,
+        "later": later,
+        "held": checkins.held().filter(held_on__gte=held_since).order_by("-held_on", "-scheduled_for", "-pk"),
+    }
+
+
+def safe_next(request, fallback):
+    """Where to go back to: ?next= when it is a page of this site, else the fallback."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return fallback
+
+
+@permission_required("milestones.view_checkin", raise_exception=True)
 def checkin_list(request):
-    return render(request, "milestones/checkin_list.html")
+    form = CheckInFilterForm(request.GET, projects=Project.objects.in_progress().order_by("title", "pk"))
+    project, upcoming_days = form.values()
+    sections = checkin_sections(project=project, upcoming_days=upcoming_days)
+    later_count = sections.pop("later").count()
+    sections = {name: list(checkins) for name, checkins in sections.items()}
+    # The link that switches between the next few days and every upcoming check-in.
+    toggle = request.GET.copy()
+    toggle["upcoming"] = "" if upcoming_days is None else "all"
+    return render(
+        request,
+        "milestones/checkin_list.html",
+        {
+            **sections,
+            "later_count": later_count,
+            "anything": any(sections.values()),
+            "form": form,
+            "filtered": project is not None,
+            "upcoming_days": upcoming_days,
+            "default_upcoming_days": UPCOMING_DAYS,
+            "held_days": RECENTLY_HELD_DAYS,
+            "toggle_upcoming_query": toggle.urlencode(),
+            "time_zone": timezone.get_current_timezone_name(),
+            "here": request.get_full_path(),
+        },
+    )
+
+
+@permission_required("milestones.change_checkin", raise_exception=True)
+def checkin_record(request, pk):
+    """Record a held check-in in one short form, or correct what was recorded."""
+    checkin = get_checkin(pk)
+    recorded_on = checkin.held_on
+    initial = model_to_dict(checkin, fields=services.RECORDED_FIELDS) if recorded_on else None
+    form = CheckInRecordForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_bound and form.is_valid():
+        try:
+            services.record_checkin(checkin=checkin, **form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            verb = "updated" if recorded_on else "recorded"
+            messages.success(request, f"The check-in on {checkin.project} was {verb}.")
+            return redirect(safe_next(request, reverse("milestones:checkins")))
+    return render(
+        request,
+        "milestones/checkin_record.html",
+        {
+            "checkin": checkin,
+            "project": checkin.project,
+            "form": form,
+            "recorded_on": recorded_on,
+            "next": safe_next(request, ""),
+            "back": safe_next(request, reverse("milestones:checkins")),
+        },
+        status=400 if form.errors else 200,
+    )

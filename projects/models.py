@@ -38,6 +38,10 @@ class ProjectQuerySet(models.QuerySet):
         """Not archived."""
         return self.filter(archived_at__isnull=True)
 
+    def in_progress(self):
+        """Projects whose check-ins and reminders matter now: not archived, active or on hold."""
+        return self.current().filter(status__in=[Project.Status.ACTIVE, Project.Status.ON_HOLD])
+
     def with_details(self):
         """What health, money and progress need, in a fixed number of queries."""
         return self.select_related("freelancer", "owner").prefetch_related("milestones", "payments")

@@ -1,0 +1,81 @@
+from django import forms
+from django.utils import timezone
+
+from milestones.models import CheckIn
+from milestones.services import check_held_on
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
+# Long enough for any real note, short enough that nobody can fill the database through the form.
+TEXT_LIMIT = 20_000
+
+# The colour and its meaning together, so the choice reads the same without colour.
+ON_TRACK_CHOICES = [(value, f"{value.title()}: {label.lower()}") for value, label in CheckIn.OnTrack.choices]
+CHOOSE_ON_TRACK = "Choose green, amber or red."
+
+# How far ahead the list looks unless asked for every upcoming check-in.
+UPCOMING_DAYS = 14
+
+
+class CheckInFilterForm(forms.Form):
+    """The list's project filter and how far ahead it looks, read from the query string."""
+
+    project = forms.ModelChoiceField(required=False, queryset=None, empty_label="All projects")
+    upcoming = forms.ChoiceField(
+        required=False,
+        label="Upcoming",
+        choices=[("", f"Next {UPCOMING_DAYS} days"), ("all", "All upcoming")],
+    )
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def values(self):
+        """The valid filters; an invalid one is reported on the form and ignored."""
+        self.is_valid()
+        data = self.cleaned_data  # holds only the fields that passed
+        return data.get("project"), None if data.get("upcoming") == "all" else UPCOMING_DAYS
+
+
+class CheckInRecordForm(forms.Form):
+    held_on = forms.DateField(
+        label="Held on",
+        initial=timezone.localdate,
+        widget=DATE,
+        error_messages={"required": "Say on which day the check-in was held."},
+    )
+    progress_note = forms.CharField(
+        label="Progress",
+        widget=SHORT_TEXT,
+        max_length=TEXT_LIMIT,
+        help_text="What was done since the last check-in, in a few sentences.",
+        error_messages={"required": "Say how the work is going."},
+    )
+    on_track = forms.ChoiceField(
+        label="On track?",
+        choices=ON_TRACK_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": CHOOSE_ON_TRACK, "invalid_choice": CHOOSE_ON_TRACK},
+    )
+    questions = forms.CharField(
+        label="Questions raised", required=False, widget=SHORT_TEXT, max_length=TEXT_LIMIT
+    )
+    next_steps = forms.CharField(
+        label="Next steps",
+        required=False,
+        widget=SHORT_TEXT,
+        max_length=TEXT_LIMIT,
+        help_text="Who does what before the next check-in.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].widget.attrs["max"] = f"{timezone.localdate():%Y-%m-%d}"
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        check_held_on(held_on)
+        return held_on
