@@ -5,11 +5,12 @@ same words appear on the list, the project page, the dashboard and in emails.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from outsourcing.money import format_money
 
 GREEN, AMBER, RED = "green", "amber", "red"
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,17 @@ def percent(part, whole):
     return Decimal(0) if not whole else (Decimal(part) * 100 / Decimal(whole))
 
 
+def contingency_of(budget, buffer_percent):
+    """The contingency in money, to the cent, half a cent rounded up as money usually is."""
+    return (budget * buffer_percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def budget_health(*, spent, budget, buffer_percent, currency):
     """Spent within the budget is green, inside the contingency amber, beyond it red."""
-    contingency = budget * buffer_percent / 100
+    contingency = contingency_of(budget, buffer_percent)
     limit = budget + contingency
+    if not budget and spent > limit:
+        return Health(RED, f"spent {format_money(spent, currency)} with no budget")
     used = percent(spent, budget)
     if spent <= budget:
         left = format_money(budget - spent, currency)

@@ -154,7 +154,7 @@ class Project(models.Model):
 
     @property
     def contingency(self):
-        return (self.budget * self.budget_buffer_percent / 100).quantize(Decimal("0.01"))
+        return health.contingency_of(self.budget, self.budget_buffer_percent)
 
     @property
     def budget_with_contingency(self):

@@ -64,9 +64,9 @@ def check_assignment(*, project, freelancer, override_reason):
 def _start_assignment(*, project, freelancer, override_reason, by):
     overridden = check_assignment(project=project, freelancer=freelancer, override_reason=override_reason)
     project.freelancer = freelancer
-    if overridden:
-        project.trust_override_reason = override_reason.strip()
-        project.trust_override_by = by
+    # An override belongs to the freelancer it was given for.
+    project.trust_override_reason = override_reason.strip() if overridden else ""
+    project.trust_override_by = by if overridden else None
     Assignment.objects.create(project=project, freelancer=freelancer, started_on=timezone.localdate())
 
 
@@ -140,9 +140,12 @@ def replace_freelancer(*, project, new, reason, by, override_reason=""):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the freelancer is being replaced."})
+    # Lock the row and compare with it as it is now, not with a copy read
+    # before someone else changed the freelancer.
+    Project.objects.select_for_update().get(pk=project.pk)
+    project.refresh_from_db()
     if new is None or new.pk == project.freelancer_id:
         raise ValidationError({"freelancer": "Choose a different freelancer."})
-    project = Project.objects.select_for_update().get(pk=project.pk)
     _end_current_assignment(project=project, reason=reason)
     _start_assignment(project=project, freelancer=new, override_reason=override_reason, by=by)
     _by(project, by, f"Freelancer replaced: {reason}").save()
@@ -190,6 +193,10 @@ def plan_checkins(*, project, now=None):
     """(Re)plan the project's future check-ins; held or past ones are never touched."""
     now = now or timezone.now()
     project.checkins.filter(held_on__isnull=True, scheduled_for__gte=now).delete()
+    # A check-in already held early keeps its day: no second one is planned on it.
+    held_days = {
+        timezone.localdate(c.scheduled_for) for c in project.checkins.held().filter(scheduled_for__gte=now)
+    }
     day_before = {m.due_on - datetime.timedelta(days=1): m for m in project.milestones.all() if m.is_open}
     dates = checkin_dates(
         start=project.start_on,
@@ -201,7 +208,7 @@ def plan_checkins(*, project, now=None):
     CheckIn.objects.bulk_create(
         CheckIn(project=project, milestone=day_before.get(day), scheduled_for=checkin_time(day))
         for day in dates
-        if checkin_time(day) >= now
+        if checkin_time(day) >= now and day not in held_days
     )
 
 
@@ -227,6 +234,7 @@ def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hir
         review.full_clean()
         review.save()
     if closing:
+        _end_current_assignment(project=project, reason="Project completed")
         project.status = Project.Status.COMPLETED
         project.completed_on = timezone.localdate()
         project.completion_note = unfinished_note.strip()

@@ -1,0 +1,288 @@
+"""Check-ins every N days and the day before each milestone, at 10:00 local time, re-planned safely."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from milestones.models import CheckIn, Milestone
+from projects import services
+from projects.models import Project
+from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+DAY = datetime.timedelta(days=1)
+# Wednesday 11 June 2025, 08:00 in Berlin (summer time, UTC+2): before the 10:00 check-in slot.
+NOW = datetime.datetime(2025, 6, 11, 6, 0, tzinfo=datetime.UTC)
+TODAY = D(2025, 6, 11)
+
+
+@pytest.fixture(autouse=True)
+def frozen(monkeypatch, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+
+
+def new_project(owner, *, status=Project.Status.ACTIVE, milestones=(), **fields):
+    """Start 1 June, due 30 June, every 7 days, created through the service as the form does."""
+    fields = {"start_on": D(2025, 6, 1), "due_on": D(2025, 6, 30), "checkin_every_days": 7, **fields}
+    project = ProjectFactory.build(owner=owner, freelancer=None, status=status, **fields)
+    return services.create_project(project=project, milestones=milestones, by=owner)
+
+
+def planned_days(project):
+    return [timezone.localdate(c.scheduled_for) for c in project.checkins.planned().order_by("scheduled_for")]
+
+
+# checkin_dates, the calendar arithmetic.
+
+
+def test_check_ins_fall_every_n_days_after_the_start_up_to_the_due_date():
+    days = services.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 30), every_days=7, today=D(2025, 6, 1))
+
+    assert days == [D(2025, 6, 8), D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
+
+
+def test_a_check_in_falls_on_the_due_date_when_the_cadence_reaches_it():
+    days = services.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 15), every_days=7, today=D(2025, 6, 1))
+
+    assert days == [D(2025, 6, 8), D(2025, 6, 15)]
+
+
+def test_extra_dates_are_added_once_and_everything_is_sorted():
+    days = services.checkin_dates(
+        start=D(2025, 6, 1),
+        due=D(2025, 6, 30),
+        every_days=7,
+        extra=[D(2025, 6, 19), D(2025, 6, 15), D(2025, 6, 10), D(2025, 6, 19)],
+        today=D(2025, 6, 1),
+    )
+
+    assert days == [
+        D(2025, 6, 8),
+        D(2025, 6, 10),
+        D(2025, 6, 15),
+        D(2025, 6, 19),
+        D(2025, 6, 22),
+        D(2025, 6, 29),
+    ]
+    assert len(days) == len(set(days))
+
+
+def test_only_today_and_later_dates_are_kept():
+    days = services.checkin_dates(
+        start=D(2025, 6, 1),
+        due=D(2025, 6, 30),
+        every_days=7,
+        extra=[D(2025, 6, 10), D(2025, 6, 16)],
+        today=D(2025, 6, 15),
+    )
+
+    assert days == [D(2025, 6, 15), D(2025, 6, 16), D(2025, 6, 22), D(2025, 6, 29)]
+
+
+def test_extra_dates_before_the_start_are_dropped():
+    days = services.checkin_dates(
+        start=D(2025, 6, 10), due=D(2025, 6, 20), every_days=7, extra=[D(2025, 6, 9)], today=D(2025, 6, 1)
+    )
+
+    assert days == [D(2025, 6, 17)]
+
+
+def test_a_finished_schedule_has_no_dates_left():
+    days = services.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 30), every_days=7, today=D(2025, 7, 1))
+
+    assert days == []
+
+
+def test_a_daily_cadence_gives_every_day():
+    days = services.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 5), every_days=1, today=D(2025, 6, 3))
+
+    assert days == [D(2025, 6, 3), D(2025, 6, 4), D(2025, 6, 5)]
+
+
+# plan_checkins on a project.
+
+
+def test_an_active_project_gets_check_ins_on_the_cadence_from_today(owner):
+    project = new_project(owner)
+
+    assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
+
+
+def test_check_ins_are_at_ten_in_the_morning_local_time_and_stored_in_utc(owner):
+    project = new_project(owner)
+
+    for checkin in CheckIn.objects.filter(project=project):
+        assert timezone.localtime(checkin.scheduled_for).time() == datetime.time(10, 0)
+        # Berlin is two hours ahead of UTC in June.
+        assert checkin.scheduled_for.astimezone(datetime.UTC).time() == datetime.time(8, 0)
+    assert CheckIn.objects.filter(project=project).count() == 3
+
+
+def test_the_day_before_each_open_milestone_gets_a_check_in_linked_to_it(owner):
+    design = MilestoneFactory.build(title="Design", due_on=D(2025, 6, 20))
+    build = MilestoneFactory.build(title="Build", due_on=D(2025, 6, 23))
+    project = new_project(owner, milestones=[design, build])
+
+    linked = {
+        timezone.localdate(c.scheduled_for): c.milestone.title if c.milestone else None
+        for c in project.checkins.all()
+    }
+
+    # 22 June is both on the cadence and the day before "Build": one check-in, for the milestone.
+    assert linked == {
+        D(2025, 6, 15): None,
+        D(2025, 6, 19): "Design",
+        D(2025, 6, 22): "Build",
+        D(2025, 6, 29): None,
+    }
+
+
+def test_a_finished_milestone_gets_no_check_in_of_its_own(owner):
+    done = MilestoneFactory.build(title="Design", due_on=D(2025, 6, 20), status=Milestone.Status.APPROVED)
+    dropped = MilestoneFactory.build(title="Logo", due_on=D(2025, 6, 25), status=Milestone.Status.CANCELLED)
+    project = new_project(owner, milestones=[done, dropped])
+
+    assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
+    assert not project.checkins.filter(milestone__isnull=False).exists()
+
+
+def test_a_milestone_due_tomorrow_gets_a_check_in_this_morning_if_ten_oclock_is_still_ahead(owner):
+    project = new_project(owner, milestones=[MilestoneFactory.build(title="Copy", due_on=TODAY + DAY)])
+
+    assert planned_days(project)[0] == TODAY
+
+
+def test_a_check_in_today_is_not_planned_once_ten_oclock_has_passed(owner, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: NOW + datetime.timedelta(hours=3))  # 11:00 in Berlin
+
+    project = new_project(owner, milestones=[MilestoneFactory.build(title="Copy", due_on=TODAY + DAY)])
+
+    assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
+
+
+def test_a_draft_project_gets_no_check_ins(owner):
+    project = new_project(owner, status=Project.Status.DRAFT)
+
+    assert not CheckIn.objects.filter(project=project).exists()
+
+
+def test_making_a_project_active_plans_its_check_ins(owner):
+    project = new_project(owner, status=Project.Status.DRAFT)
+
+    services.change_status(project=project, status=Project.Status.ACTIVE, by=owner)
+
+    project.refresh_from_db()
+    assert project.status == Project.Status.ACTIVE
+    assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
+
+
+def test_putting_a_project_on_hold_plans_nothing(owner):
+    project = new_project(owner, status=Project.Status.DRAFT)
+
+    services.change_status(project=project, status=Project.Status.ON_HOLD, by=owner)
+
+    assert not CheckIn.objects.filter(project=project).exists()
+
+
+def test_making_an_active_project_active_again_does_not_duplicate_check_ins(owner):
+    project = new_project(owner)
+
+    services.change_status(project=project, status=Project.Status.ACTIVE, by=owner)
+
+    assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
+
+
+# Re-planning.
+
+
+@pytest.fixture
+def replanned(owner):
+    """Planned every 7 days, with a missed past check-in and one held early, then set to every 3 days."""
+    project = new_project(owner, milestones=[MilestoneFactory.build(title="Design", due_on=D(2025, 6, 20))])
+    past = CheckInFactory(project=project, scheduled_for=NOW - 3 * DAY)
+    held = project.checkins.get(scheduled_for__date=D(2025, 6, 15))
+    held.held_on = TODAY
+    held.progress_note = "Ahead of plan."
+    held.save()
+    old_planned = set(project.checkins.planned().filter(scheduled_for__gte=NOW).values_list("pk", flat=True))
+
+    project.checkin_every_days = 3
+    services.update_project(project=project, by=owner)
+    return project, past, held, old_planned
+
+
+def test_changing_the_cadence_plans_the_future_check_ins_again(replanned):
+    project, past, held, old_planned = replanned
+
+    upcoming = project.checkins.upcoming()
+    assert [timezone.localdate(c.scheduled_for) for c in upcoming.order_by("scheduled_for")] == [
+        D(2025, 6, 13),
+        D(2025, 6, 16),
+        D(2025, 6, 19),
+        D(2025, 6, 22),
+        D(2025, 6, 25),
+        D(2025, 6, 28),
+    ]
+    assert upcoming.get(scheduled_for__date=D(2025, 6, 19)).milestone.title == "Design"
+    assert not upcoming.filter(pk__in=old_planned).exists()
+
+
+def test_re_planning_never_touches_a_held_check_in(replanned):
+    project, past, held, old_planned = replanned
+
+    stored = CheckIn.objects.get(pk=held.pk)
+    assert stored.held_on == TODAY
+    assert stored.progress_note == "Ahead of plan."
+    assert stored.scheduled_for == held.scheduled_for
+
+
+def test_re_planning_never_touches_a_past_check_in(replanned):
+    project, past, held, old_planned = replanned
+
+    stored = CheckIn.objects.get(pk=past.pk)
+    assert stored.scheduled_for == NOW - 3 * DAY
+    assert stored.held_on is None
+    assert list(project.checkins.overdue().values_list("pk", flat=True)) == [past.pk]
+
+
+def test_editing_something_other_than_the_schedule_does_not_re_plan(owner):
+    project = new_project(owner)
+    before = set(project.checkins.values_list("pk", flat=True))
+
+    project.title = "New title"
+    project.budget = Decimal("450")
+    services.update_project(project=project, by=owner)
+
+    assert set(project.checkins.values_list("pk", flat=True)) == before
+
+
+def test_moving_the_due_date_re_plans(owner):
+    project = new_project(owner)
+
+    project.due_on = D(2025, 7, 14)
+    services.update_project(project=project, by=owner)
+
+    assert planned_days(project) == [
+        D(2025, 6, 15),
+        D(2025, 6, 22),
+        D(2025, 6, 29),
+        D(2025, 7, 6),
+        D(2025, 7, 13),
+    ]
+
+
+def test_re_planning_does_not_plan_a_second_check_in_on_a_day_already_held(owner):
+    project = new_project(owner)
+    held = project.checkins.get(scheduled_for__date=D(2025, 6, 15))
+    held.held_on = TODAY
+    held.save()
+
+    project.due_on = D(2025, 7, 14)
+    services.update_project(project=project, by=owner)
+
+    assert project.checkins.filter(scheduled_for__date=D(2025, 6, 15)).count() == 1
