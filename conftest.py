@@ -15,6 +15,12 @@ def make_user(django_user_model, username, role=None, **extra):
     return user
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing is deliberately slow; tests check who may log in, not the hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def owner(django_user_model):
     return make_user(django_user_model, "olivia", OWNER, first_name="Olivia", is_staff=True)

@@ -37,6 +37,8 @@ def example_for_regex(regex):
         return "1"
 
     path = re.sub(r"\(\?P<(\w+)>((?:[^()]|\([^()]*\))*)\)", group, regex)
+    # Unnamed groups too, e.g. django-simple-history's ^([^/]+)/history/([^/]+)/$
+    path = re.sub(r"\((?!\?)(?:[^()]|\([^()]*\))*\)", "1", path)
     return path.lstrip("^").rstrip("$").replace("\\", "")
 
 
