@@ -144,6 +144,9 @@ UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_MB", 10) * 1024 * 1024
 # Links typed without a scheme are taken as https://, as Django 6 will do.
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
+# Admin imports run in one transaction: a file with a bad row imports nothing.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

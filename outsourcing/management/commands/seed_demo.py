@@ -3,7 +3,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from freelancers.demo import seed_freelancers
 from outsourcing.roles import ASSISTANT, OWNER
+from projects.demo import seed_projects
 
 # The demo business: an owner and the assistant who helps her run the freelancers.
 DEMO_TEAM = [
@@ -17,8 +19,14 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        created = seed_team()
-        self.stdout.write(f"Demo data ready ({created} new team accounts).")
+        team = seed_team()
+        owner = get_user_model().objects.get(username=DEMO_TEAM[0]["username"])
+        freelancers = seed_freelancers(owner=owner)
+        projects = seed_projects(owner=owner)
+        self.stdout.write(
+            f"Demo data ready ({team} new team accounts, {freelancers} new freelancers, "
+            f"{projects} new projects)."
+        )
 
 
 def seed_team():

@@ -1,0 +1,517 @@
+"""The Django admin for projects and payments: bulk edits, CSV/XLSX export, history.
+
+Writes go through projects.services, as on the project pages: saving a project
+calls create_project or update_project (assignments, the trial and do-not-hire
+rules, the check-in plan), and the actions call change_status, complete_project
+and update_project. What the project form refuses, the admin refuses in the same
+words: a milestone due after the project's due date plus leeway, completing a
+project without the completion step, an untested freelancer on a big budget.
+"""
+
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from import_export.admin import ExportMixin
+from import_export.formats import base_formats
+from simple_history.admin import SimpleHistoryAdmin
+
+from freelancers.models import Freelancer
+from milestones.models import Milestone
+from outsourcing.money import format_money
+from projects import services
+from projects.forms import BUDGET_FIELDS
+from projects.health import AMBER, GREEN, RED
+from projects.models import Assignment, Backup, Payment, Project
+from projects.resources import PaymentResource, ProjectResource
+
+
+class HistoryExportAdmin(ExportMixin, SimpleHistoryAdmin):
+    """Change history, plus export as CSV or XLSX for whoever may see the rows.
+
+    Export only: a spreadsheet import would go around the services.
+    """
+
+    formats = [base_formats.CSV, base_formats.XLSX]
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+
+def leeway_problem(due_on, project):
+    """Why a milestone of `project` cannot be due on `due_on`, or None; the project form says the same."""
+    latest = project.latest_acceptable_due_on
+    if due_on <= latest:
+        return None
+    return (
+        f"This is after the project's due date plus its leeway ({latest:%d %b %Y}). "
+        "Move it earlier or give the project more time."
+    )
+
+
+COMPLETE_ELSEWHERE = (
+    "Complete a project with the “Mark complete” action or on its page, so the completion date is kept "
+    "and the freelancer's review is asked for."
+)
+
+
+def refuse_completing(form, cleaned_data):
+    """Completing records the date and asks for the review, which a status change would skip."""
+    if (
+        cleaned_data.get("status") == Project.Status.COMPLETED
+        and form.instance.status != Project.Status.COMPLETED
+    ):
+        form.add_error("status", COMPLETE_ELSEWHERE)
+
+
+def health_badge(health):
+    return format_html('<span title="{}">{}</span>', health.reason, health.level)
+
+
+# Inlines -------------------------------------------------------------------
+
+
+class MilestoneInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        # The formset's instance is the project as edited on the same page, new dates included.
+        project = self.instance
+        if project.due_on is None or project.schedule_buffer_days is None:
+            return
+        for form in self.forms:
+            due_on = form.cleaned_data.get("due_on") if form.is_valid() else None
+            if due_on is None or self._should_delete_form(form):
+                continue
+            problem = leeway_problem(due_on, project)
+            if problem:
+                form.add_error("due_on", problem)
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    formset = MilestoneInlineFormSet
+    extra = 0
+    fields = ("order", "title", "due_on", "amount", "status")
+
+
+class PaymentInline(admin.TabularInline):
+    """Shown only to users who may see payments: an inline follows its model's permissions."""
+
+    model = Payment
+    extra = 0
+    fields = ("paid_on", "amount", "milestone", "note", "recorded_by")
+    readonly_fields = ("recorded_by",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "milestone":
+            # Only the milestones of the project on the page (none yet while adding it).
+            project_id = request.resolver_match.kwargs.get("object_id", "")
+            kwargs["queryset"] = (
+                Milestone.objects.filter(project_id=project_id)
+                if project_id.isdigit()
+                else Milestone.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class BackupInline(admin.TabularInline):
+    model = Backup
+    extra = 0
+    fields = ("rank", "freelancer", "last_confirmed_on", "note")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "freelancer":
+            # As on the project page: nobody archived or marked do-not-hire.
+            kwargs["queryset"] = Freelancer.objects.active().filter(do_not_hire=False).order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AssignmentInline(admin.TabularInline):
+    """Read-only: assignments start and end through the services, which keep the history."""
+
+    model = Assignment
+    extra = 0
+    fields = ("freelancer", "started_on", "ended_on", "end_reason")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Projects ------------------------------------------------------------------
+
+
+class ProjectAdminForm(forms.ModelForm):
+    override_reason = forms.CharField(
+        required=False,
+        label="Trial rule override",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Why a freelancer without a finished trial may take a budget above the trial limit. "
+        "Needed only then.",
+    )
+
+    class Meta:
+        model = Project
+        fields = (
+            "title",
+            "brief",
+            "skills",
+            "is_trial",
+            "status",
+            "freelancer",
+            "start_on",
+            "due_on",
+            "schedule_buffer_days",
+            "checkin_every_days",
+            "budget",
+            "currency",
+            "budget_buffer_percent",
+        )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        refuse_completing(self, cleaned_data)
+        self.check_assignment(cleaned_data)
+        return cleaned_data
+
+    def check_assignment(self, cleaned_data):
+        """The service's do-not-hire and trial rules, as form errors rather than a failed save."""
+        if not {"freelancer", "budget"} & set(self.changed_data):
+            return
+        freelancer = cleaned_data.get("freelancer", self.instance.freelancer if self.instance.pk else None)
+        if freelancer is None:
+            return
+        candidate = Project(
+            budget=cleaned_data.get("budget", self.instance.budget),
+            currency=cleaned_data.get("currency", self.instance.currency),
+        )
+        try:
+            services.check_assignment(
+                project=candidate, freelancer=freelancer, override_reason=self.override_reason_given
+            )
+        except ValidationError as error:
+            field = "freelancer" if "freelancer" in self.fields else "override_reason"
+            self.add_error(field, error.message_dict["freelancer"])
+
+    @property
+    def override_reason_given(self):
+        """The reason typed now, or the one given before for the same freelancer."""
+        typed = self.cleaned_data.get("override_reason", "").strip()
+        if typed or not self.instance.pk or "freelancer" in self.changed_data:
+            return typed
+        return self.instance.trust_override_reason
+
+
+class ProjectChangelistForm(forms.ModelForm):
+    """A changelist row: status and due date."""
+
+    class Meta:
+        model = Project
+        fields = ("status", "due_on")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        refuse_completing(self, cleaned_data)
+        due_on = cleaned_data.get("due_on")
+        if due_on and "due_on" in self.changed_data:
+            moved = Project(due_on=due_on, schedule_buffer_days=self.instance.schedule_buffer_days)
+            late = [m for m in self.instance.milestones.all() if leeway_problem(m.due_on, moved)]
+            if late:
+                self.add_error(
+                    "due_on",
+                    f"“{late[0].title}” is due {late[0].due_on:%d %b %Y}, after this date plus the leeway "
+                    f"({moved.latest_acceptable_due_on:%d %b %Y}). Move the milestone first.",
+                )
+        return cleaned_data
+
+
+class HealthFilter(admin.SimpleListFilter):
+    title = "health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [(RED, "Red: in trouble"), (AMBER, "Amber: at risk"), (GREEN, "Green: on track")]
+
+    def queryset(self, request, queryset):
+        if self.value() not in {RED, AMBER, GREEN}:
+            return queryset
+        # Health is computed in Python from milestones and payments, so the matching projects are
+        # picked out by walking them: three queries, fine for a small business's projects.
+        matching = [project.pk for project in queryset.with_details() if project.health.level == self.value()]
+        return queryset.filter(pk__in=matching)
+
+
+class ShiftForm(forms.Form):
+    days = forms.IntegerField(
+        label="Shift by (days)",
+        min_value=-365,
+        max_value=365,
+        help_text="A positive number moves the milestones later, a negative one earlier.",
+    )
+
+    def clean_days(self):
+        days = self.cleaned_data["days"]
+        if days == 0:
+            raise ValidationError("Shift by at least one day: later (positive) or earlier (negative).")
+        return days
+
+
+@admin.register(Project)
+class ProjectAdmin(HistoryExportAdmin):
+    form = ProjectAdminForm
+    resource_classes = [ProjectResource]
+    inlines = [MilestoneInline, PaymentInline, BackupInline, AssignmentInline]
+    list_display = (
+        "title",
+        "freelancer",
+        "status",
+        "due_on",
+        "budget_with_currency",
+        "budget_health_level",
+        "schedule_health_level",
+        "progress",
+    )
+    list_editable = ("status", "due_on")
+    list_filter = ("status", ("freelancer", admin.RelatedOnlyFieldListFilter), HealthFilter)
+    # Named, or the changelist's select_related() would replace with_details()'s and skip the freelancer.
+    list_select_related = ("freelancer", "owner")
+    search_fields = ("title", "freelancer__name")
+    autocomplete_fields = ("skills",)
+    fieldsets = (
+        (None, {"fields": ("title", "brief", "skills", "is_trial", "status", "owner")}),
+        (
+            "Freelancer",
+            {"fields": ("freelancer", "override_reason", "trust_override_reason", "trust_override_by")},
+        ),
+        ("Schedule", {"fields": ("start_on", "due_on", "schedule_buffer_days", "checkin_every_days")}),
+        ("Budget", {"fields": ("budget", "currency", "budget_buffer_percent")}),
+        ("Completion", {"fields": ("completed_on", "completion_note", "archived_at")}),
+    )
+    actions = ["put_on_hold", "mark_complete", "shift_milestones"]
+
+    def get_queryset(self, request):
+        # Health, money and progress from the prefetched milestones and payments, not a query per row.
+        return super().get_queryset(request).with_details()
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [
+            "owner",
+            "trust_override_reason",
+            "trust_override_by",
+            "completed_on",
+            "completion_note",
+            "archived_at",
+        ]
+        if obj is not None and not request.user.has_perm("projects.change_project_budget"):
+            # As on the project form: whoever creates a project sets its budget, only the owner changes it.
+            readonly.extend(BUDGET_FIELDS)
+        return readonly
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=ProjectChangelistForm, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "freelancer":
+            kwargs["queryset"] = Freelancer.objects.active().order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting is archiving: a project, its payments and its history stay.
+        return False
+
+    def has_complete_permission(self, request):
+        # The same right as the project's completion page, which writes the review.
+        return request.user.has_perms(["projects.change_project", "projects.add_review"])
+
+    def has_shift_permission(self, request):
+        return request.user.has_perms(["projects.change_project", "milestones.change_milestone"])
+
+    # Saving goes through the services ------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        override_reason = getattr(form, "override_reason_given", obj.trust_override_reason)
+        if change:
+            services.update_project(project=obj, by=request.user, override_reason=override_reason)
+        else:
+            services.create_project(project=obj, by=request.user, override_reason=override_reason)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Payment:
+            return super().save_formset(request, form, formset, change)
+        for payment in formset.save(commit=False):
+            if payment.pk is None:
+                payment.recorded_by = request.user
+            payment.save()
+        for payment in formset.deleted_objects:
+            payment.delete()
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        milestones_changed = any(formset.model is Milestone and formset.has_changed() for formset in formsets)
+        if milestones_changed and form.instance.status == Project.Status.ACTIVE:
+            # The services planned the check-ins before the milestones on the page were saved;
+            # a fresh project, since the one on the page holds the milestones as they were.
+            services.plan_checkins(project=Project.objects.get(pk=form.instance.pk))
+
+    # Columns -------------------------------------------------------------------
+
+    @admin.display(description="budget", ordering="budget")
+    def budget_with_currency(self, project):
+        return format_money(project.budget, project.currency)
+
+    @admin.display(description="budget health")
+    def budget_health_level(self, project):
+        return health_badge(project.budget_health)
+
+    @admin.display(description="schedule health")
+    def schedule_health_level(self, project):
+        return health_badge(project.schedule_health)
+
+    @admin.display(description="progress")
+    def progress(self, project):
+        return f"{project.progress_percent}%"
+
+    # Actions -------------------------------------------------------------------
+
+    @admin.action(description="Put on hold", permissions=["change"])
+    def put_on_hold(self, request, queryset):
+        held = []
+        for project in queryset:
+            if project.status != Project.Status.ON_HOLD:
+                services.change_status(project=project, status=Project.Status.ON_HOLD, by=request.user)
+                held.append(project.title)
+        if held:
+            self.message_user(request, f"Put on hold: {', '.join(held)}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "The selected projects were on hold already.", messages.INFO)
+
+    @admin.action(description="Mark complete → reviews owed", permissions=["complete"])
+    def mark_complete(self, request, queryset):
+        completed, refused = [], []
+        for project in queryset:
+            if project.status == Project.Status.COMPLETED:
+                refused.append(f"{project.title} (completed already)")
+                continue
+            try:
+                services.complete_project(project=project, review=None, by=request.user)
+            except ValidationError as error:
+                refused.append(f"{project.title} ({' '.join(error.messages)} Complete it on its page.)")
+            else:
+                completed.append(project)
+        if completed:
+            owed = [project.title for project in completed if project.freelancer_id]
+            text = f"Completed: {', '.join(project.title for project in completed)}."
+            if owed:
+                message = format_html(
+                    '{} Their reviews are owed: see <a href="{}">reviews owed</a>.',
+                    text,
+                    reverse("projects:reviews_owed"),
+                )
+            else:
+                message = text
+            self.message_user(request, message, messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Not completed: {'; '.join(refused)}", messages.WARNING)
+
+    @admin.action(description="Shift all milestone dates by N days", permissions=["change", "shift"])
+    def shift_milestones(self, request, queryset):
+        # First a page asking for N; it posts back here with "apply".
+        form = ShiftForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Shift all milestone dates",
+                "opts": self.opts,
+                "form": form,
+                "projects": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/projects/project/shift_milestones.html", context)
+        shift = datetime.timedelta(days=form.cleaned_data["days"])
+        shifted, refused, empty = [], [], []
+        for project in queryset:
+            milestones = list(project.milestones.all())
+            if not milestones:
+                empty.append(project.title)
+                continue
+            for milestone in milestones:
+                milestone.due_on += shift
+            late = [milestone for milestone in milestones if leeway_problem(milestone.due_on, project)]
+            if late:
+                refused.append(
+                    f"{project.title}: “{late[0].title}” would be due {late[0].due_on:%d %b %Y}, after the "
+                    f"due date plus leeway ({project.latest_acceptable_due_on:%d %b %Y})"
+                )
+                continue
+            # update_project saves the milestones and, for an active project, re-plans its check-ins.
+            services.update_project(
+                project=project,
+                milestones=milestones,
+                by=request.user,
+                override_reason=project.trust_override_reason,
+            )
+            shifted.append(project.title)
+        days = form.cleaned_data["days"]
+        if shifted:
+            self.message_user(
+                request, f"Milestones shifted by {days:+d} day(s): {', '.join(shifted)}.", messages.SUCCESS
+            )
+        if refused:
+            self.message_user(request, f"Not shifted: {'; '.join(refused)}.", messages.WARNING)
+        if empty:
+            self.message_user(request, f"No milestones to shift: {', '.join(empty)}.", messages.INFO)
+        return None
+
+
+# Payments ------------------------------------------------------------------
+
+
+class PaymentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ("project", "amount", "paid_on", "milestone", "note")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        project, milestone = cleaned_data.get("project"), cleaned_data.get("milestone")
+        if project and milestone and milestone.project_id != project.pk:
+            self.add_error("milestone", f"“{milestone.title}” is a milestone of another project.")
+        return cleaned_data
+
+
+@admin.register(Payment)
+class PaymentAdmin(HistoryExportAdmin):
+    """Only for those allowed to see payments: an Assistant gets a 403 here."""
+
+    form = PaymentAdminForm
+    resource_classes = [PaymentResource]
+    list_display = ("project", "paid_on", "amount_with_currency", "milestone", "note", "recorded_by")
+    list_filter = ("paid_on", "project__currency")
+    list_select_related = ("project", "milestone", "recorded_by")
+    search_fields = ("project__title", "milestone__title", "note")
+    date_hierarchy = "paid_on"
+    autocomplete_fields = ("project", "milestone")
+    readonly_fields = ("recorded_by",)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_with_currency(self, payment):
+        return format_money(payment.amount, payment.project.currency)
