@@ -3,7 +3,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -22,8 +21,7 @@ from freelancers.forms import (
     WorkSampleForm,
 )
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Testimonial, WorkSample
-
-PAGE_SIZE = 25
+from outsourcing.lists import paginate
 
 
 @dataclass(frozen=True)
@@ -67,13 +65,8 @@ def get_section(name):
 def freelancer_list(request):
     form = FreelancerFilterForm(request.GET)
     freelancers = form.filter(Freelancer.objects.with_vetting().prefetch_related("skills"))
-    page = Paginator(freelancers, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
-        request,
-        "freelancers/freelancer_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
+        request, "freelancers/freelancer_list.html", {"form": form, **paginate(request, freelancers)}
     )
 
 

@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from freelancers.models import Freelancer
 from milestones.models import Milestone
+from outsourcing.lists import paginate
 from projects import services
 from projects.forms import (
     BackupForm,
@@ -22,8 +22,6 @@ from projects.forms import (
     check_plan,
 )
 from projects.models import Backup, Project
-
-PAGE_SIZE = 25
 
 
 def get_project(pk):
@@ -41,14 +39,7 @@ def add_errors(form, error):
 def project_list(request):
     form = ProjectFilterForm(request.GET)
     projects = form.filter(Project.objects.current().with_details())
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "projects/project_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
-    )
+    return render(request, "projects/project_list.html", {"form": form, **paginate(request, projects)})
 
 
 @permission_required("projects.view_project", raise_exception=True)
