@@ -21,6 +21,7 @@ from freelancers.forms import (
     WorkSampleForm,
 )
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Testimonial, WorkSample
+from outsourcing.history import recent_changes
 from outsourcing.lists import paginate
 
 
@@ -95,7 +96,7 @@ def render_profile(request, freelancer, *, bound=None, revoking=None, status=200
         "forms": forms,
         "open_form": next(iter(bound), None) if bound else None,
         "revoking": revoking,
-        "history": freelancer.history.select_related("history_user")[:10],
+        "history": recent_changes(freelancer.history),
         "projects": freelancer.projects.order_by("-start_on"),
         "reviews": freelancer.reviews.select_related("project"),
         "review_summary": freelancer.reviews.summary(),

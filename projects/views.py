@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from freelancers.models import Freelancer
 from milestones.models import Milestone
+from outsourcing.history import recent_changes
 from outsourcing.lists import paginate
 from projects import services
 from projects.forms import (
@@ -73,7 +74,7 @@ def render_project(request, project, *, bound=None, status=200):
         and project.freelancer_id
         and not project.reviews.filter(freelancer_id=project.freelancer_id).exists(),
         "forms": forms,
-        "history": project.history.select_related("history_user")[:10],
+        "history": recent_changes(project.history),
     }
     return render(request, "projects/project_detail.html", context, status=status)
 

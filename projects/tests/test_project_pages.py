@@ -360,3 +360,16 @@ def test_the_project_page_runs_a_fixed_number_of_queries(owner_client, django_as
 # for the payment form; held check-ins; planned check-ins; assignments;
 # backups; the freelancers for the backup form; reviews; history.
 QUERIES_ON_PROJECT_PAGE = 17
+
+
+def test_the_project_page_shows_who_changed_the_budget_from_what_to_what(owner_client):
+    project = ProjectFactory(freelancer=vetted_freelancer(), budget=Decimal("1000.00"))
+    data = project_data(
+        status="active", freelancer=project.freelancer.pk, budget="1200.00", **{"milestones-TOTAL_FORMS": "0"}
+    )
+
+    owner_client.post(reverse("projects:edit", args=[project.pk]), data)
+    page = owner_client.get(project.get_absolute_url()).text
+
+    assert "Budget: 1000.00 → 1200.00" in page
+    assert "Changed by olivia" in page
