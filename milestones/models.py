@@ -1,5 +1,7 @@
 """Milestones and check-ins: the touch points that keep a project honest."""
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -81,6 +83,13 @@ class CheckIn(models.Model):
     on_track = models.CharField(max_length=10, choices=OnTrack, blank=True)
     questions = models.TextField("questions raised", blank=True)
     next_steps = models.TextField(blank=True)
+    # What the freelancer posted through their signed link, kept apart from the owner's notes.
+    freelancer_progress = models.TextField(blank=True)
+    freelancer_on_track = models.CharField(max_length=10, choices=OnTrack, blank=True)
+    freelancer_questions = models.TextField(blank=True)
+    freelancer_blockers = models.TextField(blank=True)
+    freelancer_updated_at = models.DateTimeField(null=True, blank=True)
+    update_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -104,3 +113,83 @@ class CheckIn(models.Model):
     @property
     def is_overdue(self):
         return not self.is_held and self.scheduled_for < timezone.now()
+
+
+class Reminder(models.Model):
+    """The log of every reminder. Its unique constraint, not the broker, guarantees
+    one email per reminder: the scan inserts rows and ignores conflicts."""
+
+    class Kind(models.TextChoices):
+        CHECKIN_UPCOMING = "checkin_upcoming", "Check-in coming up"
+        CHECKIN_MISSED = "checkin_missed", "Check-in missed"
+        MILESTONE_DUE_SOON = "milestone_due_soon", "Milestone due soon"
+        MILESTONE_OVERDUE = "milestone_overdue", "Milestone overdue"
+        GONE_QUIET = "gone_quiet", "Freelancer gone quiet"
+        BUDGET_ALERT = "budget_alert", "Budget alert"
+        ACCESS_TO_REVOKE = "access_to_revoke", "Access to revoke"
+        REVIEW_OWED = "review_owed", "Review owed"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=30, choices=Kind)
+    target_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    recipient = models.EmailField()
+    # The owner the reminder is for (None when it goes to a freelancer): their
+    # preferences apply, and the email links back into the app for them.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    project = models.ForeignKey(
+        "projects.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    # Which occurrence this is: a check-in's time, a budget threshold, a week...
+    due_slot = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "target_type", "target_id", "recipient", "due_slot"],
+                name="one_reminder_per_slot",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "enqueued_at"], name="reminder_state_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient} ({self.get_state_display().lower()})"
+
+
+class ReminderPreference(models.Model):
+    """What one owner wants to be reminded of, and how."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
+    )
+    muted_kinds = models.JSONField(default=list, blank=True)
+    daily_digest = models.BooleanField(
+        "one morning digest",
+        default=False,
+        help_text="One email each morning listing everything due that day.",
+    )
+    updates_mark_held = models.BooleanField(
+        "a freelancer's update counts as the check-in",
+        default=False,
+        help_text="When a freelancer posts an update through their link, mark the check-in held.",
+    )
+
+    def __str__(self):
+        return f"Reminder preferences of {self.user}"
+
+    def wants(self, kind):
+        return kind not in self.muted_kinds

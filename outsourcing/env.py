@@ -99,7 +99,9 @@ def broker(name, default):
             name, f"must start with one of {', '.join(sorted(BROKER_SCHEMES))}://, not {url!r}."
         )
     if parts.scheme != "filesystem":
-        return url, {}
+        # Redis redelivers an unacknowledged task after this long; it must outlast the
+        # longest retry countdown, or a waiting retry would be delivered twice.
+        return url, {"visibility_timeout": 4 * 3600}
     if not parts.path or parts.path == "/":
         raise ConfigurationError(name, "must name a folder, e.g. filesystem:///srv/app/var/broker.")
     folder = Path(parts.path)

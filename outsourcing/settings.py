@@ -173,9 +173,29 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # with acks_late, a killed worker holds back as little as possible
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "outsourcing.tasks.record_heartbeat", "schedule": 60.0},
+    # Staff can change this interval in the admin (Periodic tasks); this is the default.
+    "reminder-scan": {
+        "task": "milestones.tasks.scan_reminders",
+        "schedule": 60.0 * env.integer("REMINDER_SCAN_MINUTES", 5),
+    },
 }
+
+# Reminders (see milestones/reminders.py).
+SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+REMINDER_LEAD_HOURS = env.integer("REMINDER_LEAD_HOURS", 24)
+MILESTONE_DUE_SOON_DAYS = env.integer("MILESTONE_DUE_SOON_DAYS", 2)
+GONE_QUIET_GRACE_DAYS = env.integer("GONE_QUIET_GRACE_DAYS", 2)
+REVIEW_OWED_AFTER_DAYS = env.integer("REVIEW_OWED_AFTER_DAYS", 3)
+# A pending reminder enqueued longer ago than this is enqueued again by the next scan.
+REMINDER_REQUEUE_MINUTES = env.integer("REMINDER_REQUEUE_MINUTES", 10)
+REMINDER_MAX_RETRIES = env.integer("REMINDER_MAX_RETRIES", 5)
+REMINDER_RETRY_BASE_SECONDS = env.integer("REMINDER_RETRY_BASE_SECONDS", 30)
+REMINDER_RETRY_MAX_SECONDS = env.integer("REMINDER_RETRY_MAX_SECONDS", 3600)
+# How long a freelancer's signed check-in link works, in days.
+CHECKIN_LINK_MAX_AGE = env.integer("CHECKIN_LINK_MAX_AGE", 14)
 
 # Content-Security-Policy: scripts only from our own static files, never inline.
 CONTENT_SECURITY_POLICY = {

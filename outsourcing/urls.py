@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from milestones import public_views
 from outsourcing import views
 
 urlpatterns = [
@@ -17,4 +18,6 @@ urlpatterns = [
     path("freelancers/", include("freelancers.urls")),
     path("projects/", include("projects.urls")),
     path("checkins/", include("milestones.urls")),
+    # The freelancer's update page: no login, the signed token is the key.
+    path("checkin/<str:token>/", public_views.checkin_update, name="checkin_update"),
 ]

@@ -92,6 +92,9 @@ class Project(models.Model):
     checkin_every_days = models.PositiveSmallIntegerField(
         "check in every (days)", default=7, help_text="How often you and the freelancer touch base."
     )
+    reminders_muted = models.BooleanField(
+        "mute reminders", default=False, help_text="Send no reminder emails about this project."
+    )
     trust_override_reason = models.TextField(blank=True, editable=False)
     trust_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

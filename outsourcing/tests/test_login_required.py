@@ -15,6 +15,7 @@ PUBLIC_URL_NAMES = {
     "login",  # the login page itself
     "admin:login",  # the admin's own login page
     "healthz",  # probed by load balancers and monitors
+    "checkin_update",  # the freelancer's signed link: the token is the key
 }
 
 CONVERTER_EXAMPLES = {
@@ -82,5 +83,8 @@ def test_anonymous_visitors_are_sent_to_a_login_page(client, url, name, pattern)
 
 @pytest.mark.django_db
 def test_public_pages_answer_without_login(client):
-    for name in PUBLIC_URL_NAMES:
+    for name in PUBLIC_URL_NAMES - {"checkin_update"}:
         assert client.get(reverse(name)).status_code == HTTPStatus.OK, name
+    # The check-in page answers, without a login, a plain 403 for a token that is not valid.
+    response = client.get(reverse("checkin_update", args=["not-a-token"]))
+    assert response.status_code == HTTPStatus.FORBIDDEN
