@@ -112,4 +112,5 @@ def broker(name, default):
         "processed_folder": str(folder / "processed"),
         "store_processed": False,
     }
-    return "filesystem://", options
+    # kombu ignores the host, but warns on every connection when there is none.
+    return "filesystem://localhost/", options
