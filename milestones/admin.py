@@ -14,8 +14,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from milestones.models import CheckIn, Milestone
 from outsourcing.money import format_money
 from projects import services
-from projects.admin import HistoryExportAdmin, leeway_problem
-from projects.models import Project
+from projects.admin import HistoryExportAdmin
+from projects.models import Project, leeway_problem
 from projects.resources import MilestoneResource
 
 
@@ -28,7 +28,7 @@ class MilestoneAdminForm(forms.ModelForm):
         cleaned_data = super().clean()
         project, due_on = cleaned_data.get("project"), cleaned_data.get("due_on")
         if project and due_on:
-            problem = leeway_problem(due_on, project)
+            problem = leeway_problem(due_on, project.latest_acceptable_due_on)
             if problem:
                 self.add_error("due_on", problem)
         return cleaned_data

@@ -28,7 +28,7 @@ from outsourcing.money import format_money
 from projects import services
 from projects.forms import BUDGET_FIELDS
 from projects.health import AMBER, GREEN, RED
-from projects.models import Assignment, Backup, Payment, Project
+from projects.models import Assignment, Backup, Payment, Project, leeway_problem
 from projects.resources import PaymentResource, ProjectResource
 
 
@@ -42,17 +42,6 @@ class HistoryExportAdmin(ExportMixin, SimpleHistoryAdmin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
-
-
-def leeway_problem(due_on, project):
-    """Why a milestone of `project` cannot be due on `due_on`, or None; the project form says the same."""
-    latest = project.latest_acceptable_due_on
-    if due_on <= latest:
-        return None
-    return (
-        f"This is after the project's due date plus its leeway ({latest:%d %b %Y}). "
-        "Move it earlier or give the project more time."
-    )
 
 
 COMPLETE_ELSEWHERE = (
@@ -88,7 +77,7 @@ class MilestoneInlineFormSet(BaseInlineFormSet):
             due_on = form.cleaned_data.get("due_on") if form.is_valid() else None
             if due_on is None or self._should_delete_form(form):
                 continue
-            problem = leeway_problem(due_on, project)
+            problem = leeway_problem(due_on, project.latest_acceptable_due_on)
             if problem:
                 form.add_error("due_on", problem)
 
@@ -228,7 +217,11 @@ class ProjectChangelistForm(forms.ModelForm):
         due_on = cleaned_data.get("due_on")
         if due_on and "due_on" in self.changed_data:
             moved = Project(due_on=due_on, schedule_buffer_days=self.instance.schedule_buffer_days)
-            late = [m for m in self.instance.milestones.all() if leeway_problem(m.due_on, moved)]
+            late = [
+                m
+                for m in self.instance.milestones.all()
+                if leeway_problem(m.due_on, moved.latest_acceptable_due_on)
+            ]
             if late:
                 self.add_error(
                     "due_on",
@@ -450,7 +443,11 @@ class ProjectAdmin(HistoryExportAdmin):
                 continue
             for milestone in milestones:
                 milestone.due_on += shift
-            late = [milestone for milestone in milestones if leeway_problem(milestone.due_on, project)]
+            late = [
+                milestone
+                for milestone in milestones
+                if leeway_problem(milestone.due_on, project.latest_acceptable_due_on)
+            ]
             if late:
                 refused.append(
                     f"{project.title}: “{late[0].title}” would be due {late[0].due_on:%d %b %Y}, after the "

@@ -7,7 +7,7 @@ from freelancers.models import Freelancer
 from milestones.models import Milestone
 from outsourcing.money import format_money
 from projects.health import AMBER, GREEN, RED
-from projects.models import Backup, Payment, Project, Review
+from projects.models import Backup, Payment, Project, Review, leeway_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
@@ -104,12 +104,8 @@ def check_plan(form, formset):
         data = milestone_form.cleaned_data
         if not data or data.get("DELETE"):
             continue
-        if data["due_on"] > latest:
-            milestone_form.add_error(
-                "due_on",
-                f"This is after the project's due date plus its leeway ({latest:%d %b %Y}). "
-                "Move it earlier or give the project more time.",
-            )
+        if problem := leeway_problem(data["due_on"], latest):
+            milestone_form.add_error("due_on", problem)
         if data["status"] != Milestone.Status.CANCELLED:
             total += data["amount"]
     limit = cleaned["budget"] * (1 + cleaned["budget_buffer_percent"] / 100)

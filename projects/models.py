@@ -21,6 +21,17 @@ RATED_WELL_AVERAGE = Decimal(4)
 BACKUP_STALE_AFTER = datetime.timedelta(days=30)
 
 
+def leeway_problem(due_on, latest_acceptable):
+    """Why a milestone may not be due on `due_on`, or None: none may be due after the
+    project's due date plus its leeway."""
+    if due_on <= latest_acceptable:
+        return None
+    return (
+        f"This is after the project's due date plus its leeway ({latest_acceptable:%d %b %Y}). "
+        "Move it earlier or give the project more time."
+    )
+
+
 def rating_constraint(field, model_name):
     return FieldCheckConstraint(
         condition=Q(**{f"{field}__gte": 1, f"{field}__lte": 5}),
