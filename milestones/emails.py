@@ -78,3 +78,70 @@ def reminder(reminder):
         "checkin_every_days": target.checkin_every_days,
     }
     return make_message(reminder.kind, reminder.recipient, context)
+
+
+def freelancer_update(checkin, *, revised=False):
+    """To the project's owner: what the freelancer posted through their check-in link."""
+    project = checkin.project
+    on_track = checkin.freelancer_on_track
+    context = {
+        **project_context(project),
+        "scheduled_for": when(checkin.scheduled_for),
+        "milestone_title": checkin.milestone.title if checkin.milestone else "",
+        "on_track": f"{on_track.title()}: {checkin.get_freelancer_on_track_display().lower()}",
+        "progress": checkin.freelancer_progress,
+        "questions": checkin.freelancer_questions,
+        "blockers": checkin.freelancer_blockers,
+        "revised": revised,
+        "marked_held": checkin.is_held,
+        "record_url": settings.SITE_URL + reverse("milestones:record", args=[checkin.pk]),
+    }
+    return make_message("freelancer_update", project.owner.email, context)
+
+
+def daily_digest(to, reminders, *, day):
+    """The morning digest: one line per reminder, listed under its project.
+
+    The reminders come ordered by project, with their project and subject (target) loaded."""
+
+    def line(reminder):
+        target, kind = reminder.target, reminder.Kind
+        if reminder.kind == kind.CHECKIN_UPCOMING:
+            return f"Check-in {when(target.scheduled_for)}" + (
+                f", before “{target.milestone.title}”" if target.milestone else ""
+            )
+        if reminder.kind == kind.CHECKIN_MISSED:
+            return f"The check-in of {when(target.scheduled_for)} was not recorded as held"
+        if reminder.kind == kind.MILESTONE_DUE_SOON:
+            return f"“{target.title}” is due {target.due_on:%A %d %B}"
+        if reminder.kind == kind.MILESTONE_OVERDUE:
+            return f"“{target.title}” was due {target.due_on:%A %d %B} and is not approved"
+        if reminder.kind == kind.GONE_QUIET:
+            return f"No check-in held {reminder.due_slot}"
+        if reminder.kind == kind.BUDGET_ALERT:
+            if reminder.due_slot.endswith("%"):
+                return f"{reminder.due_slot} of the budget is spent"
+            return "The budget contingency is used up"
+        if reminder.kind == kind.ACCESS_TO_REVOKE:
+            return (
+                f"Take back {target.freelancer.name}’s {target.get_access_level_display().lower()} "
+                f"access to {target.system} (revoke by {target.revoke_by:%d %B %Y})"
+            )
+        name = target.freelancer.name if target.freelancer else "the freelancer"
+        return f"Review {name}: the project is finished"
+
+    def link(reminder):
+        if reminder.project is not None:
+            return settings.SITE_URL + reminder.project.get_absolute_url()
+        return settings.SITE_URL + reminder.target.freelancer.get_absolute_url() + "#access"
+
+    items = [
+        {
+            "kind": reminder.get_kind_display(),
+            "project_title": reminder.project.title if reminder.project else "",
+            "text": line(reminder),
+            "url": link(reminder),
+        }
+        for reminder in reminders
+    ]
+    return make_message("daily_digest", to, {"day": f"{day:%A %d %B}", "items": items, "count": len(items)})

@@ -1,8 +1,9 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
-from milestones.models import CheckIn
-from milestones.services import check_held_on
+from milestones.models import CheckIn, Reminder, ReminderPreference
+from milestones.services import UPDATE_TEXT_LIMIT, check_held_on
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
@@ -79,3 +80,66 @@ class CheckInRecordForm(forms.Form):
         held_on = self.cleaned_data["held_on"]
         check_held_on(held_on)
         return held_on
+
+
+def update_text(label, *, required=False, help_text=""):
+    """A text box of the freelancer's update, capped so a public form cannot fill the database."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        widget=SHORT_TEXT,
+        max_length=UPDATE_TEXT_LIMIT,
+        help_text=help_text,
+        error_messages={
+            "required": "Say how the work is going.",
+            "max_length": "Keep this under %(limit_value)s characters (it has %(show_value)s).",
+        },
+    )
+
+
+class FreelancerUpdateForm(forms.Form):
+    """What a freelancer posts through their signed check-in link, without an account."""
+
+    progress = update_text("Progress", required=True, help_text="What you did since the last check-in.")
+    on_track = forms.ChoiceField(
+        label="On track?",
+        choices=ON_TRACK_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": CHOOSE_ON_TRACK, "invalid_choice": CHOOSE_ON_TRACK},
+    )
+    questions = update_text("Questions for the owner")
+    blockers = update_text(
+        "Anything blocking you?", help_text="Access, answers or files you are waiting for."
+    )
+
+
+class ReminderPreferenceForm(forms.ModelForm):
+    """What one user receives: a box per kind of reminder (ticked is received) and how."""
+
+    receive = forms.MultipleChoiceField(
+        label="Email me about",
+        choices=Reminder.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="A kind left unticked is not sent about your projects, to you or to your freelancers.",
+        error_messages={"invalid_choice": "Tick only the kinds of reminder listed."},
+    )
+
+    class Meta:
+        model = ReminderPreference
+        fields = ("daily_digest", "updates_mark_held")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["receive", *self.Meta.fields])
+        self.fields["receive"].initial = [kind for kind in Reminder.Kind.values if self.instance.wants(kind)]
+        self.fields["daily_digest"].help_text = (
+            f"Instead of one email per reminder, one email each morning from "
+            f"{settings.REMINDER_DIGEST_HOUR}:00 listing everything due. Your freelancers' "
+            f"reminders still go to them one by one."
+        )
+
+    def save(self, commit=True):
+        receive = set(self.cleaned_data["receive"])
+        self.instance.muted_kinds = [kind for kind in Reminder.Kind.values if kind not in receive]
+        return super().save(commit)

@@ -1,9 +1,100 @@
 """Pages outside the login: the freelancer's signed check-in update page."""
 
+import hashlib
+from http import HTTPStatus
+
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponseForbidden
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from milestones import services
+from milestones.forms import FreelancerUpdateForm
+from milestones.links import checkin_for_token
+
+# Posts allowed per (count, seconds): enough for a freelancer correcting a typo, too few to flood the owner.
+POSTS_PER_TOKEN = (5, 10 * 60)
+POSTS_PER_ADDRESS = (20, 60 * 60)
+
+TOO_MANY = (
+    "Too many updates were posted from here in a short time. Nothing was saved: "
+    "please wait a few minutes and send it again.\n"
+)
+THANKS = {
+    "posted": "Thank you: your update was sent to the project owner.",
+    "revised": "Your update was updated, and the project owner was told.",
+    "repeated": "We already had this update: nothing was changed.",
+}
+
+
+def link_invalid(request):
+    """The one answer to every link that does not work, whatever the reason: it reveals nothing."""
+    return render(request, "milestones/checkin_link_invalid.html", status=HTTPStatus.FORBIDDEN)
+
+
+def over_limit(name, key, limit):
+    """Count one more post under `key`; True once more than `limit` = (count, seconds) were made
+    in the current window. Counts live in the cache, so they are shared only as widely as it is."""
+    count, seconds = limit
+    cache_key = f"checkin-posts:{name}:{hashlib.sha256(key.encode()).hexdigest()}"
+    cache.add(cache_key, 0, timeout=seconds)  # starts a window unless one is running
+    try:
+        return cache.incr(cache_key) > count
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(cache_key, 1, timeout=seconds)
+        return False
 
 
 @login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
 def checkin_update(request, token):
-    return HttpResponseForbidden("This link is not valid.")
+    """The freelancer's update form, opened by the signed token alone."""
+    if request.method == "POST":
+        # Both counters count every post, so neither limit can be dodged through the other.
+        counters = [
+            ("token", token, POSTS_PER_TOKEN),
+            ("address", request.META.get("REMOTE_ADDR", ""), POSTS_PER_ADDRESS),
+        ]
+        exceeded = [limit for name, key, limit in counters if over_limit(name, key, limit)]
+        if exceeded:
+            response = HttpResponse(
+                TOO_MANY, status=HTTPStatus.TOO_MANY_REQUESTS, content_type="text/plain; charset=utf-8"
+            )
+            response["Retry-After"] = str(max(seconds for _, seconds in exceeded))
+            return response
+    checkin = checkin_for_token(token)
+    if checkin is None:
+        return link_invalid(request)
+    # A second visit starts from the update already sent, to correct rather than retype it.
+    stored = {field: getattr(checkin, column) for field, column in services.UPDATE_FIELDS.items()}
+    form = FreelancerUpdateForm(
+        request.POST if request.method == "POST" else None,
+        initial=stored if checkin.freelancer_updated_at else None,
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            outcome = services.post_freelancer_update(
+                checkin=checkin, freelancer=checkin.project.freelancer, **form.cleaned_data
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):  # the link closed: held, or the project moved on
+                return link_invalid(request)
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            context = {
+                "project_title": checkin.project.title,
+                "message": THANKS[outcome],
+                "can_change": not checkin.is_held,
+            }
+            return render(request, "milestones/checkin_update_thanks.html", context)
+    # A held check-in takes no update; only a repeat of the stored one (above) is still thanked.
+    if checkin.is_held:
+        return link_invalid(request)
+    context = {"checkin": checkin, "project": checkin.project, "milestone": checkin.milestone, "form": form}
+    status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    return render(request, "milestones/checkin_update.html", context, status=status)

@@ -5,12 +5,17 @@ change is made. Each raises ValidationError with plain words when refused.
 """
 
 import datetime
+import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from milestones.models import CheckIn
+from milestones import emails
+from milestones.links import reachable_checkins
+from milestones.models import CheckIn, ReminderPreference
+
+logger = logging.getLogger(__name__)
 
 RECORDED_FIELDS = ["held_on", "progress_note", "on_track", "questions", "next_steps"]
 
@@ -61,3 +66,86 @@ def record_checkin(
     checkin.full_clean()
     _by(checkin, by).save(update_fields=RECORDED_FIELDS)
     return checkin
+
+
+# Room for a long update; a cap so nobody can fill the database through a public form.
+UPDATE_TEXT_LIMIT = 5000
+UPDATE_FIELDS = {
+    "progress": "freelancer_progress",
+    "on_track": "freelancer_on_track",
+    "questions": "freelancer_questions",
+    "blockers": "freelancer_blockers",
+}
+LINK_CLOSED = "This check-in no longer takes updates."
+
+
+@transaction.atomic
+def post_freelancer_update(
+    *,
+    checkin: CheckIn,
+    freelancer,
+    progress: str,
+    on_track: str,
+    questions: str = "",
+    blockers: str = "",
+) -> str:
+    """Store the update a freelancer posted through their link, and email the project's owner.
+
+    Returns "posted", "revised" (a later update replacing an earlier one, owner emailed again)
+    or "repeated" (the very update already stored, e.g. a form posted twice: nothing changes
+    and no email goes out). The update clears the owner's "read" mark and, when the owner's
+    preferences say so, holds the check-in. Refused with a ValidationError (code "closed")
+    once the check-in is held, the project is no longer in progress or the freelancer is no
+    longer on it; with errors keyed by field for bad input.
+    """
+    posted = {"progress": progress, "on_track": on_track, "questions": questions, "blockers": blockers}
+    posted = {field: (value or "").strip() for field, value in posted.items()}
+    errors = {}
+    if not posted["progress"]:
+        errors["progress"] = "Say how the work is going."
+    if posted["on_track"] not in CheckIn.OnTrack.values:
+        errors["on_track"] = "Choose green, amber or red."
+    for field, value in posted.items():
+        if len(value) > UPDATE_TEXT_LIMIT:
+            errors[field] = f"Keep this under {UPDATE_TEXT_LIMIT} characters (it has {len(value)})."
+    if errors:
+        raise ValidationError(errors)
+
+    # Read the row as it is now, locked, not the copy the caller read before someone changed it.
+    locked = (
+        reachable_checkins(freelancer.pk)
+        .select_related("project__owner", "project__freelancer", "milestone")
+        .select_for_update(of=("self",))
+        .filter(pk=checkin.pk)
+        .first()
+    )
+    if locked is None:
+        raise ValidationError(LINK_CLOSED, code="closed")
+    stored = {field: getattr(locked, column) for field, column in UPDATE_FIELDS.items()}
+    if locked.freelancer_updated_at is not None and stored == posted:
+        return "repeated"
+    if locked.is_held:
+        raise ValidationError(LINK_CLOSED, code="closed")
+
+    outcome = "posted" if locked.freelancer_updated_at is None else "revised"
+    for field, column in UPDATE_FIELDS.items():
+        setattr(locked, column, posted[field])
+    locked.freelancer_updated_at = timezone.now()
+    locked.update_read_at = None  # the dashboard shows it as unread again
+    changed = [*UPDATE_FIELDS.values(), "freelancer_updated_at", "update_read_at"]
+    owner = locked.project.owner
+    if ReminderPreference.objects.filter(user=owner, updates_mark_held=True).exists():
+        locked.held_on = timezone.localdate()
+        changed.append("held_on")
+    locked.full_clean()
+    locked._change_reason = f"Update from {freelancer.name}"[:100]
+    locked.save(update_fields=changed)
+    checkin.refresh_from_db()
+
+    if owner.email:
+        message = emails.freelancer_update(locked, revised=outcome == "revised")
+        # Robust: the update is stored whatever the mail server says; a failure is logged.
+        transaction.on_commit(message.send, robust=True)
+    else:
+        logger.warning("Owner of project %s has no email address: update not sent", locked.project_id)
+    return outcome

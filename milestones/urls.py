@@ -6,4 +6,8 @@ app_name = "milestones"
 urlpatterns = [
     path("", views.checkin_list, name="checkins"),
     path("<int:pk>/record/", views.checkin_record, name="record"),
+    path("reminders/preferences/", views.reminder_preferences, name="reminder_preferences"),
+    path("reminders/failed/", views.failed_reminders, name="failed_reminders"),
+    path("reminders/failed/retry/", views.retry_failed_reminders, name="retry_failed_reminders"),
+    path("reminders/<int:pk>/retry/", views.retry_reminder, name="retry_reminder"),
 ]

@@ -8,10 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from milestones import services
-from milestones.forms import UPCOMING_DAYS, CheckInFilterForm, CheckInRecordForm
-from milestones.models import CheckIn
+from milestones import reminders, services
+from milestones.forms import UPCOMING_DAYS, CheckInFilterForm, CheckInRecordForm, ReminderPreferenceForm
+from milestones.models import CheckIn, Reminder, ReminderPreference
+from outsourcing.lists import paginate
 from projects.models import Project
 
 # Held check-ins stay on the list this long, so the last few conversations are at hand.
@@ -116,3 +118,54 @@ def checkin_record(request, pk):
         },
         status=400 if form.errors else 200,
     )
+
+
+def reminder_preferences(request):
+    """Any logged-in user chooses which reminders they receive, and how."""
+    preference = ReminderPreference.objects.filter(user=request.user).first()
+    form = ReminderPreferenceForm(
+        request.POST if request.method == "POST" else None,
+        instance=preference or ReminderPreference(user=request.user),
+    )
+    if form.is_bound and form.is_valid():
+        form.save()
+        messages.success(request, "Your reminder settings were saved.")
+        return redirect("milestones:reminder_preferences")
+    return render(
+        request,
+        "milestones/reminder_preferences.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@permission_required("milestones.change_reminder", raise_exception=True)
+def failed_reminders(request):
+    failed = Reminder.objects.filter(state=Reminder.State.FAILED).select_related("project")
+    return render(
+        request,
+        "milestones/failed_reminders.html",
+        paginate(request, failed.order_by("-created_at", "-pk")),
+    )
+
+
+@require_POST
+@permission_required("milestones.change_reminder", raise_exception=True)
+def retry_reminder(request, pk):
+    reminder = get_object_or_404(Reminder, pk=pk)
+    if reminders.retry(reminder):
+        messages.success(request, f"The reminder to {reminder.recipient} is on its way again.")
+    else:
+        messages.info(request, "That reminder had already been retried; nothing was changed.")
+    return redirect("milestones:failed_reminders")
+
+
+@require_POST
+@permission_required("milestones.change_reminder", raise_exception=True)
+def retry_failed_reminders(request):
+    count = reminders.retry_failed()
+    if count:
+        messages.success(request, f"{count} reminder{'s are' if count > 1 else ' is'} on the way again.")
+    else:
+        messages.info(request, "No reminder had failed; nothing was changed.")
+    return redirect("milestones:failed_reminders")

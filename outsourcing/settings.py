@@ -194,8 +194,20 @@ REMINDER_REQUEUE_MINUTES = env.integer("REMINDER_REQUEUE_MINUTES", 10)
 REMINDER_MAX_RETRIES = env.integer("REMINDER_MAX_RETRIES", 5)
 REMINDER_RETRY_BASE_SECONDS = env.integer("REMINDER_RETRY_BASE_SECONDS", 30)
 REMINDER_RETRY_MAX_SECONDS = env.integer("REMINDER_RETRY_MAX_SECONDS", 3600)
+# Owners who chose the daily digest get it with the first scan at or after this hour (TIME_ZONE, 0-23).
+REMINDER_DIGEST_HOUR = env.integer("REMINDER_DIGEST_HOUR", 7)
+if not 0 <= REMINDER_DIGEST_HOUR <= 23:
+    raise env.ConfigurationError("REMINDER_DIGEST_HOUR", f"must be 0 to 23, not {REMINDER_DIGEST_HOUR}.")
 # How long a freelancer's signed check-in link works, in days.
 CHECKIN_LINK_MAX_AGE = env.integer("CHECKIN_LINK_MAX_AGE", 14)
+
+# The cache holds the check-in link's post counters (rate limiting). Each process's own memory
+# is enough with one web process; production with several web processes should point this at
+# Redis (BACKEND "django.core.cache.backends.redis.RedisCache", LOCATION a redis:// URL) so
+# they count together.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "helping-hands"},
+}
 
 # Content-Security-Policy: scripts only from our own static files, never inline.
 CONTENT_SECURITY_POLICY = {

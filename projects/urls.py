@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.project_detail, name="detail"),
     path("<int:pk>/edit/", views.project_edit, name="edit"),
     path("<int:pk>/status/", views.project_status, name="status"),
+    path("<int:pk>/mute-reminders/", views.project_mute_reminders, name="mute_reminders"),
     path("<int:pk>/replace/", views.project_replace, name="replace"),
     path("<int:pk>/complete/", views.project_complete, name="complete"),
     path("<int:pk>/payments/", views.payment_create, name="payment_create"),

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from freelancers.models import Freelancer
+from milestones import reminders
 from milestones.models import Milestone
 from outsourcing.history import recent_changes
 from outsourcing.lists import paginate
@@ -75,6 +76,7 @@ def render_project(request, project, *, bound=None, status=200):
         and not project.reviews.filter(freelancer_id=project.freelancer_id).exists(),
         "forms": forms,
         "history": recent_changes(project.history),
+        "unreachable": [] if project.reminders_muted else reminders.unreachable(project),
     }
     return render(request, "projects/project_detail.html", context, status=status)
 
@@ -150,6 +152,24 @@ def project_status(request, pk):
         return render_project(request, project, bound={"status": form}, status=400)
     services.change_status(project=project, status=form.cleaned_data["status"], by=request.user)
     messages.success(request, f"The project is now {project.get_status_display().lower()}.")
+    return redirect(project)
+
+
+@require_POST
+@permission_required("projects.change_project", raise_exception=True)
+def project_mute_reminders(request, pk):
+    """Switch the project's reminder emails off ("on") or back on ("off")."""
+    project = get_project(pk)
+    muted = {"on": True, "off": False}.get(request.POST.get("muted"))
+    if muted is None:
+        messages.error(request, "Say whether to mute the reminders; nothing was changed.")
+        return redirect(project)
+    project.reminders_muted = muted
+    project.save(update_fields=["reminders_muted", "updated_at"])
+    if muted:
+        messages.success(request, "Reminders about this project are muted: no reminder emails are sent.")
+    else:
+        messages.success(request, "Reminders about this project are on again.")
     return redirect(project)
 
 
