@@ -65,6 +65,8 @@ def record_checkin(
     checkin.next_steps = (next_steps or "").strip()
     checkin.full_clean()
     _by(checkin, by).save(update_fields=RECORDED_FIELDS)
+    # Recording the check-in means the owner has seen the freelancer's update too.
+    mark_update_read(checkin=checkin)
     return checkin
 
 
@@ -149,3 +151,10 @@ def post_freelancer_update(
     else:
         logger.warning("Owner of project %s has no email address: update not sent", locked.project_id)
     return outcome
+
+
+def mark_update_read(*, checkin):
+    if checkin.freelancer_updated_at and not checkin.update_read_at:
+        checkin.update_read_at = timezone.now()
+        checkin.save(update_fields=["update_read_at"])
+    return checkin

@@ -6,6 +6,7 @@ app_name = "milestones"
 urlpatterns = [
     path("", views.checkin_list, name="checkins"),
     path("<int:pk>/record/", views.checkin_record, name="record"),
+    path("<int:pk>/read/", views.checkin_mark_read, name="mark_read"),
     path("reminders/preferences/", views.reminder_preferences, name="reminder_preferences"),
     path("reminders/failed/", views.failed_reminders, name="failed_reminders"),
     path("reminders/failed/retry/", views.retry_failed_reminders, name="retry_failed_reminders"),

@@ -169,3 +169,12 @@ def retry_failed_reminders(request):
     else:
         messages.info(request, "No reminder had failed; nothing was changed.")
     return redirect("milestones:failed_reminders")
+
+
+@require_POST
+@permission_required("milestones.change_checkin", raise_exception=True)
+def checkin_mark_read(request, pk):
+    """The owner has read the freelancer's update."""
+    checkin = get_checkin(pk)
+    services.mark_update_read(checkin=checkin)
+    return redirect(safe_next(request, reverse("milestones:checkins")))

@@ -202,11 +202,14 @@ if not 0 <= REMINDER_DIGEST_HOUR <= 23:
 CHECKIN_LINK_MAX_AGE = env.integer("CHECKIN_LINK_MAX_AGE", 14)
 
 # The cache holds the check-in link's post counters (rate limiting). Each process's own memory
-# is enough with one web process; production with several web processes should point this at
-# Redis (BACKEND "django.core.cache.backends.redis.RedisCache", LOCATION a redis:// URL) so
-# they count together.
+# is enough with one web process; with several, CACHE_URL=redis://... makes them count together.
+CACHE_URL = env.text("CACHE_URL")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise env.ConfigurationError("CACHE_URL", f"must start with redis:// or rediss://, not {CACHE_URL!r}.")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "helping-hands"},
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "helping-hands"},
 }
 
 # Content-Security-Policy: scripts only from our own static files, never inline.
@@ -248,6 +251,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
-    # Axes logs every successful login at INFO; keep its warnings only.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Axes logs every successful login at INFO; keep its warnings only.
+        "axes": {"level": "WARNING"},
+        # 4xx answers are not server problems, and their paths may hold check-in link tokens.
+        "django.request": {"level": "ERROR"},
+    },
 }

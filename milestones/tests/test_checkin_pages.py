@@ -467,3 +467,35 @@ def test_record_checkin_names_who_recorded_it_in_the_history_outside_a_request(a
     checkin.refresh_from_db()
     assert checkin.is_held
     assert checkin.history.latest().history_user == assistant
+
+
+def test_the_freelancers_update_shows_on_the_project_page_until_marked_read(owner_client):
+    from django.utils import timezone
+
+    from projects.tests.factories import CheckInFactory
+
+    checkin = CheckInFactory(
+        freelancer_progress="Homepage drafted",
+        freelancer_questions="Which <b>logo</b>?",
+        freelancer_on_track="amber",
+        freelancer_updated_at=timezone.now(),
+    )
+    page = owner_client.get(checkin.project.get_absolute_url()).text
+    assert "Homepage drafted" in page
+    assert "Which &lt;b&gt;logo&lt;/b&gt;?" in page
+    assert "Unread" in page
+
+    owner_client.post(reverse("milestones:mark_read", args=[checkin.pk]))
+
+    checkin.refresh_from_db()
+    assert checkin.update_read_at is not None
+    assert "Unread" not in owner_client.get(checkin.project.get_absolute_url()).text
+
+
+def test_marking_an_update_read_needs_post_and_the_permission(client, outsider):
+    from projects.tests.factories import CheckInFactory
+
+    checkin = CheckInFactory()
+    client.force_login(outsider)
+
+    assert client.post(reverse("milestones:mark_read", args=[checkin.pk])).status_code == HTTPStatus.FORBIDDEN
