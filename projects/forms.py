@@ -128,16 +128,20 @@ class ProjectFilterForm(forms.Form):
         required=False, queryset=Freelancer.objects.order_by("name"), empty_label="Any freelancer"
     )
     sort = forms.ChoiceField(required=False, choices=[(key, label) for key, (_, label) in SORTS.items()])
+    archived = forms.BooleanField(required=False, label="Show archived")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select form-select-sm"
+        for name, field in self.fields.items():
+            if name != "archived":
+                field.widget.attrs["class"] = "form-select form-select-sm"
 
     def filter(self, projects):
         """Filter in the database, then by health (computed in Python); returns a list."""
         self.is_valid()
         data = self.cleaned_data  # only the fields that passed
+        if not data.get("archived"):
+            projects = projects.current()
         if data.get("status"):
             projects = projects.filter(status=data["status"])
         if data.get("freelancer"):

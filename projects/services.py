@@ -247,3 +247,23 @@ def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hir
             by=by,
         )
     return project
+
+
+@transaction.atomic
+def archive_project(*, project, by):
+    """Hide a project from lists; it, its payments and its history stay."""
+    if project.archived_at is None:
+        project.archived_at = timezone.now()
+        _by(project, by).save(update_fields=["archived_at", "updated_at"])
+        _drop_future_checkins(project)
+    return project
+
+
+@transaction.atomic
+def restore_project(*, project, by):
+    if project.archived_at is not None:
+        project.archived_at = None
+        _by(project, by).save(update_fields=["archived_at", "updated_at"])
+        if project.status == Project.Status.ACTIVE:
+            plan_checkins(project=project)
+    return project

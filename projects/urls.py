@@ -9,6 +9,7 @@ urlpatterns = [
     path("reviews-owed/", views.reviews_owed, name="reviews_owed"),
     path("<int:pk>/", views.project_detail, name="detail"),
     path("<int:pk>/edit/", views.project_edit, name="edit"),
+    path("<int:pk>/archive/", views.project_archive, name="archive"),
     path("<int:pk>/status/", views.project_status, name="status"),
     path("<int:pk>/mute-reminders/", views.project_mute_reminders, name="mute_reminders"),
     path("<int:pk>/replace/", views.project_replace, name="replace"),

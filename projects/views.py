@@ -40,7 +40,7 @@ def add_errors(form, error):
 @permission_required("projects.view_project", raise_exception=True)
 def project_list(request):
     form = ProjectFilterForm(request.GET)
-    projects = form.filter(Project.objects.current().with_details())
+    projects = form.filter(Project.objects.with_details())
     return render(request, "projects/project_list.html", {"form": form, **paginate(request, projects)})
 
 
@@ -282,3 +282,17 @@ def project_complete(request, pk):
 def reviews_owed(request):
     projects = Project.objects.reviews_owed().select_related("freelancer").order_by("completed_on")
     return render(request, "projects/reviews_owed.html", {"projects": projects})
+
+
+@require_POST
+@permission_required("projects.delete_project", raise_exception=True)
+def project_archive(request, pk):
+    """Deleting a project is archiving it: hidden from lists, everything kept."""
+    project = get_project(pk)
+    if request.POST.get("restore"):
+        services.restore_project(project=project, by=request.user)
+        messages.success(request, f"“{project.title}” is back in the list.")
+    else:
+        services.archive_project(project=project, by=request.user)
+        messages.success(request, f"“{project.title}” was archived. Its record and history are kept.")
+    return redirect(project)

@@ -373,3 +373,31 @@ def test_the_project_page_shows_who_changed_the_budget_from_what_to_what(owner_c
 
     assert "Budget: 1000.00 → 1200.00" in page
     assert "Changed by olivia" in page
+
+
+def test_archiving_a_project_hides_it_and_can_be_undone(owner_client):
+    project = ProjectFactory(title="Old campaign")
+    url = reverse("projects:archive", args=[project.pk])
+
+    owner_client.post(url)
+    project.refresh_from_db()
+    assert project.archived_at is not None
+    assert not project.checkins.planned().exists()
+    listed = owner_client.get(reverse("projects:list")).context["page"].object_list
+    assert project not in listed
+    archived = owner_client.get(reverse("projects:list"), {"archived": "on"}).context["page"].object_list
+    assert project in archived
+
+    owner_client.post(url, {"restore": "1"})
+    project.refresh_from_db()
+    assert project.archived_at is None
+
+
+def test_the_assistant_cannot_archive_a_project(assistant_client):
+    project = ProjectFactory()
+
+    response = assistant_client.post(reverse("projects:archive", args=[project.pk]))
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    project.refresh_from_db()
+    assert project.archived_at is None
