@@ -303,8 +303,14 @@ def enqueue_pending(now):
 def send_all(ids):
     from milestones.tasks import send_reminder
 
-    for reminder_id in ids:
-        send_reminder.delay(reminder_id)
+    for position, reminder_id in enumerate(ids):
+        try:
+            send_reminder.delay(reminder_id)
+        except Exception:
+            # The broker is down: the scan fails loudly, and the next one enqueues
+            # what was not sent at once rather than after the requeue delay.
+            Reminder.objects.filter(pk__in=ids[position:]).update(enqueued_at=None)
+            raise
 
 
 def smtp_errors():
@@ -336,13 +342,24 @@ def deliver(reminder_id):
 
 
 def drop_orphans(reminders):
-    """Delete the reminders whose subject was deleted since (a re-planned check-in, a removed
-    milestone): there is nothing left to remind of. Returns the others."""
-    orphans = [reminder.pk for reminder in reminders if reminder.target is None]
+    """Delete the reminders with nothing left to remind of: their subject was deleted since
+    (a re-planned check-in, a removed milestone), or the freelancer they were addressed to
+    is no longer on the project. Returns the others."""
+    orphans = [
+        reminder.pk for reminder in reminders if reminder.target is None or not still_addressed(reminder)
+    ]
     if orphans:
-        logger.info("Reminders %s dropped: what they were about no longer exists", orphans)
+        logger.info("Reminders %s dropped: what or whom they were about is gone", orphans)
         Reminder.objects.filter(pk__in=orphans).delete()
     return [reminder for reminder in reminders if reminder.pk not in orphans]
+
+
+def still_addressed(reminder):
+    """A freelancer's copy goes only to the project's current freelancer: their link is signed for them."""
+    if reminder.user_id is not None:
+        return True
+    freelancer = reminder.project.freelancer if reminder.project else None
+    return freelancer is not None and freelancer.email.lower() == reminder.recipient.lower()
 
 
 def deliver_pending():

@@ -36,3 +36,7 @@ def send_reminder(self, reminder_id):
             settings.REMINDER_RETRY_BASE_SECONDS * 2**retries, settings.REMINDER_RETRY_MAX_SECONDS
         )
         raise self.retry(exc=error, countdown=countdown, max_retries=settings.REMINDER_MAX_RETRIES) from error
+    except Exception as error:
+        # Anything else will not get better by retrying: fail it where staff see it and can retry.
+        logger.exception("Reminder %s failed", reminder_id)
+        reminders.record_failure(reminder_id, error, final=True)

@@ -86,6 +86,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a Celery worker started by a test sees the test
     # database; one per test run, so two runs never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-helping-hands-{os.getpid()}.sqlite3")}
+    # Take the write lock when a transaction starts, so two workers wait for each other
+    # instead of one failing with "database is locked" halfway through.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
