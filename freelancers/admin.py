@@ -252,8 +252,10 @@ class FreelancerAdmin(HistoryImportExportAdmin):
             "title": "Flag do-not-hire",
             "opts": self.opts,
             "form": form,
-            "freelancers": queryset,
+            "selected_objects": queryset,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "flag_do_not_hire",
+            "submit_label": "Flag do-not-hire",
         }
         return TemplateResponse(request, "admin/freelancers/freelancer/do_not_hire.html", context)
 

@@ -430,8 +430,10 @@ class ProjectAdmin(HistoryExportAdmin):
                 "title": "Shift all milestone dates",
                 "opts": self.opts,
                 "form": form,
-                "projects": queryset,
+                "selected_objects": queryset,
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "action_name": "shift_milestones",
+                "submit_label": "Shift the milestones",
             }
             return TemplateResponse(request, "admin/projects/project/shift_milestones.html", context)
         shift = datetime.timedelta(days=form.cleaned_data["days"])
