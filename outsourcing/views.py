@@ -6,12 +6,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from outsourcing import broker
+from outsourcing.dashboard import dashboard as dashboard_panels
 from outsourcing.models import Heartbeat
 
 
 def dashboard(request):
-    worker = Heartbeat.objects.filter(name="worker").first()
-    return render(request, "outsourcing/dashboard.html", {"worker": worker})
+    context = dashboard_panels(request.user)
+    context["worker"] = Heartbeat.objects.filter(name="worker").first()
+    return render(request, "outsourcing/dashboard.html", context)
 
 
 def database_problem():

@@ -1,0 +1,134 @@
+"""The dashboard: what needs attention today, in a fixed number of queries."""
+
+import datetime
+from decimal import Decimal
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from freelancers.models import Freelancer
+from freelancers.tests.factories import AccessGrantFactory, FreelancerFactory, SkillFactory
+from milestones.models import Reminder
+from projects.models import Project
+from projects.tests.factories import CheckInFactory, MilestoneFactory, PaymentFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("dashboard")
+DAY = datetime.timedelta(days=1)
+
+
+def test_a_project_into_its_contingency_is_shown_with_the_reason(owner_client):
+    project = ProjectFactory(
+        title="Shop relaunch", budget=Decimal("1000"), budget_buffer_percent=Decimal("10")
+    )
+    PaymentFactory(project=project, amount=Decimal("1050"))
+    ProjectFactory(title="Calm project")
+
+    response = owner_client.get(DASHBOARD)
+
+    attention = response.context["attention"]
+    assert [p.title for p in attention] == ["Shop relaunch"]
+    assert "spent 105% of budget, 50% of contingency left" in response.text
+
+
+def test_all_green_says_so(owner_client):
+    ProjectFactory()
+
+    assert "are on budget and on time" in owner_client.get(DASHBOARD).text
+
+
+def test_this_week_puts_overdue_check_ins_first_with_a_record_button(owner_client):
+    project = ProjectFactory()
+    later = CheckInFactory(project=project, scheduled_for=timezone.now() + 2 * DAY)
+    overdue = CheckInFactory(project=project, scheduled_for=timezone.now() - DAY)
+
+    response = owner_client.get(DASHBOARD)
+
+    assert response.context["week_checkins"] == [overdue, later]
+    assert reverse("milestones:record", args=[overdue.pk]) in response.text
+
+
+def test_unread_freelancer_updates_are_listed_with_their_questions(owner_client):
+    CheckInFactory(
+        freelancer_progress="Drafts done",
+        freelancer_questions="Which font?",
+        freelancer_updated_at=timezone.now(),
+    )
+
+    response = owner_client.get(DASHBOARD)
+
+    assert "Which font?" in response.text
+
+
+def test_the_owner_sees_overdue_access_and_failed_reminders_the_assistant_does_not(
+    owner_client, client, assistant
+):
+    AccessGrantFactory(system="Bank portal", overdue=True)
+    project = ProjectFactory()
+    Reminder.objects.create(
+        kind=Reminder.Kind.REVIEW_OWED,
+        target_type_id=1,
+        target_id=project.pk,
+        recipient="o@example.com",
+        due_slot="once",
+        state=Reminder.State.FAILED,
+    )
+
+    owner_page = owner_client.get(DASHBOARD).text
+    client.force_login(assistant)
+    assistant_page = client.get(DASHBOARD).text
+
+    assert "Bank portal" in owner_page and "could not be sent" in owner_page
+    assert "Bank portal" not in assistant_page and "could not be sent" not in assistant_page
+
+
+def test_the_pipeline_counts_each_stage_and_names_who_waits_on_what(owner_client):
+    FreelancerFactory(status=Freelancer.Status.VETTING, name="Vera Vetting")
+    FreelancerFactory(status=Freelancer.Status.PROSPECT)
+    FreelancerFactory(status=Freelancer.Status.PROSPECT)
+
+    response = owner_client.get(DASHBOARD)
+
+    assert ("Prospect", 2, "prospect") in response.context["stages"]
+    assert "Vera Vetting" in response.text
+
+
+def test_the_bench_lists_approved_freelancers_free_now_by_skill(owner_client):
+    seo = SkillFactory(name="SEO")
+    free = FreelancerFactory(name="Free Fran", status=Freelancer.Status.APPROVED)
+    free.skills.add(seo)
+    busy = FreelancerFactory(name="Busy Bea", status=Freelancer.Status.APPROVED)
+    busy.skills.add(seo)
+    ProjectFactory(freelancer=busy, status=Project.Status.ACTIVE)
+
+    bench = dict(owner_client.get(DASHBOARD).context["bench"])
+
+    assert [f.name for f in bench["SEO"]] == ["Free Fran"]
+
+
+def fill(count):
+    for _ in range(count):
+        project = ProjectFactory()
+        MilestoneFactory(project=project, due_on=timezone.localdate() - DAY)
+        PaymentFactory(project=project, amount=Decimal("1200"))
+        CheckInFactory(project=project, freelancer_progress="x", freelancer_updated_at=timezone.now())
+        AccessGrantFactory(freelancer=project.freelancer, overdue=True)
+        FreelancerFactory(status=Freelancer.Status.APPROVED).skills.add(SkillFactory(name="SEO"))
+        ProjectFactory(status=Project.Status.COMPLETED)
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_assert_num_queries, count):
+    fill(count)
+
+    # session, user; projects in progress with their milestones and payments;
+    # this week's check-ins; this week's milestones; stage counts; freelancers
+    # waiting on vetting; unread updates; the bench and its skills; reviews
+    # owed; user permissions, group permissions; overdue grants; failed
+    # reminders; heartbeat.
+    with django_assert_num_queries(18):
+        response = owner_client.get(DASHBOARD)
+    assert response.status_code == HTTPStatus.OK
