@@ -1,9 +1,12 @@
 """Milestones and check-ins: the touch points that keep a project honest."""
 
+import secrets
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -193,3 +196,28 @@ class ReminderPreference(models.Model):
 
     def wants(self, kind):
         return kind not in self.muted_kinds
+
+
+class CalendarFeed(models.Model):
+    """An owner's secret calendar address: whoever holds the secret can read the feed,
+    so it is revocable, and making a new one kills the old."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    secret = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"
+
+    def get_absolute_url(self):
+        return reverse("calendar_feed", args=[self.secret])
+
+    @classmethod
+    def rotate(cls, user):
+        """Give `user` a fresh secret, replacing (and so revoking) any previous one."""
+        feed, _ = cls.objects.update_or_create(
+            user=user, defaults={"secret": secrets.token_urlsafe(32), "created_at": timezone.now()}
+        )
+        return feed

@@ -1,4 +1,4 @@
-"""Pages outside the login: the freelancer's signed check-in update page."""
+"""Pages outside the login: the freelancer's signed check-in update page, the owner's calendar feed."""
 
 import hashlib
 from http import HTTPStatus
@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from milestones import services
+from milestones import calendar, services
 from milestones.forms import FreelancerUpdateForm
 from milestones.links import checkin_for_token
+from milestones.models import CalendarFeed
 
 # Posts allowed per (count, seconds): enough for a freelancer correcting a typo, too few to flood the owner.
 POSTS_PER_TOKEN = (5, 10 * 60)
@@ -98,3 +99,14 @@ def checkin_update(request, token):
     context = {"checkin": checkin, "project": checkin.project, "milestone": checkin.milestone, "form": form}
     status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
     return render(request, "milestones/checkin_update.html", context, status=status)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def calendar_feed(request, secret):
+    """The owner's iCalendar feed, opened by its secret alone; an unknown or revoked secret is a 404."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), secret=secret)
+    response = HttpResponse(calendar.owner_feed(feed.user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="helping-hands.ics"'
+    return response

@@ -12,3 +12,7 @@ urlpatterns = [
     path("reminders/failed/retry/", views.retry_failed_reminders, name="retry_failed_reminders"),
     path("reminders/<int:pk>/retry/", views.retry_reminder, name="retry_reminder"),
 ]
+urlpatterns += [
+    path("calendar/", views.calendar_settings, name="calendar"),
+    path("<int:pk>/invite.ics", views.checkin_invite, name="invite"),
+]

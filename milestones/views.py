@@ -1,18 +1,20 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from milestones import reminders, services
+from milestones import calendar, reminders, services
 from milestones.forms import UPCOMING_DAYS, CheckInFilterForm, CheckInRecordForm, ReminderPreferenceForm
-from milestones.models import CheckIn, Reminder, ReminderPreference
+from milestones.models import CalendarFeed, CheckIn, Reminder, ReminderPreference
 from outsourcing.lists import paginate
 from projects.models import Project
 
@@ -178,3 +180,38 @@ def checkin_mark_read(request, pk):
     checkin = get_checkin(pk)
     services.mark_update_read(checkin=checkin)
     return redirect(safe_next(request, reverse("milestones:checkins")))
+
+
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request):
+    """The owner's calendar subscription address, and the buttons that create or replace it."""
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        replacing = feed is not None
+        CalendarFeed.rotate(request.user)
+        if replacing:
+            messages.success(request, "A new calendar link was made; the old one no longer works.")
+        else:
+            messages.success(request, "Your calendar link was made.")
+        return redirect("milestones:calendar")
+    return render(
+        request,
+        "milestones/calendar.html",
+        {
+            "feed": feed,
+            "feed_url": settings.SITE_URL + feed.get_absolute_url() if feed else "",
+            "past_days": calendar.FEED_PAST.days,
+            "ahead_days": calendar.FEED_AHEAD.days,
+        },
+    )
+
+
+@permission_required("milestones.view_checkin", raise_exception=True)
+def checkin_invite(request, pk):
+    """One check-in as an .ics invitation the owner sends the freelancer."""
+    checkin = get_checkin(pk)
+    response = HttpResponse(
+        calendar.checkin_invitation(checkin), content_type="text/calendar; charset=utf-8; method=REQUEST"
+    )
+    response["Content-Disposition"] = f'attachment; filename="check-in-{checkin.pk}.ics"'
+    return response

@@ -20,4 +20,6 @@ urlpatterns = [
     path("checkins/", include("milestones.urls")),
     # The freelancer's update page: no login, the signed token is the key.
     path("checkin/<str:token>/", public_views.checkin_update, name="checkin_update"),
+    # The owner's calendar feed: no login, so calendar apps can poll it; the secret is the key.
+    path("calendar/<str:secret>.ics", public_views.calendar_feed, name="calendar_feed"),
 ]

@@ -16,6 +16,7 @@ PUBLIC_URL_NAMES = {
     "admin:login",  # the admin's own login page
     "healthz",  # probed by load balancers and monitors
     "checkin_update",  # the freelancer's signed link: the token is the key
+    "calendar_feed",  # the owner's calendar feed: the secret is the key
 }
 
 CONVERTER_EXAMPLES = {
@@ -83,8 +84,11 @@ def test_anonymous_visitors_are_sent_to_a_login_page(client, url, name, pattern)
 
 @pytest.mark.django_db
 def test_public_pages_answer_without_login(client):
-    for name in PUBLIC_URL_NAMES - {"checkin_update"}:
+    for name in PUBLIC_URL_NAMES - {"checkin_update", "calendar_feed"}:
         assert client.get(reverse(name)).status_code == HTTPStatus.OK, name
     # The check-in page answers, without a login, a plain 403 for a token that is not valid.
     response = client.get(reverse("checkin_update", args=["not-a-token"]))
     assert response.status_code == HTTPStatus.FORBIDDEN
+    # The calendar feed answers a plain 404 for a secret that is unknown or revoked.
+    response = client.get(reverse("calendar_feed", args=["not-a-secret"]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
