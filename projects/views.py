@@ -10,7 +10,7 @@ from milestones import reminders
 from milestones.models import Milestone
 from outsourcing.history import recent_changes
 from outsourcing.lists import paginate
-from projects import services
+from projects import charts, services
 from projects.forms import (
     BackupForm,
     CompletionForm,
@@ -41,7 +41,10 @@ def add_errors(form, error):
 def project_list(request):
     form = ProjectFilterForm(request.GET)
     projects = form.filter(Project.objects.with_details())
-    return render(request, "projects/project_list.html", {"form": form, **paginate(request, projects)})
+    context = {"form": form, **paginate(request, projects)}
+    # Iterating the page fetches it once; the table below reuses the same rows.
+    context["portfolio"] = charts.portfolio(p for p in context["page"] if p.status == Project.Status.ACTIVE)
+    return render(request, "projects/project_list.html", context)
 
 
 @permission_required("projects.view_project", raise_exception=True)
@@ -77,6 +80,8 @@ def render_project(request, project, *, bound=None, status=200):
         "forms": forms,
         "history": recent_changes(project.history),
         "unreachable": [] if project.reminders_muted else reminders.unreachable(project),
+        "timeline": charts.timeline(project),
+        "burn_chart": charts.burn_chart(project),
     }
     return render(request, "projects/project_detail.html", context, status=status)
 
