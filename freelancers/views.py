@@ -79,7 +79,8 @@ def freelancer_detail(request, pk):
 def render_profile(request, freelancer, *, bound=None, revoking=None, status=200):
     """The profile, with one section's form bound to what was typed when it failed."""
     can_see_access = request.user.has_perm("freelancers.view_accessgrant")
-    forms = {name: section.form() for name, section in SECTIONS.items()}
+    # Each section's form gets its own element ids: several share field names ("notes").
+    forms = {name: section.form(auto_id=f"id_{name}_%s") for name, section in SECTIONS.items()}
     forms["status"] = StatusForm(initial={"status": freelancer.status})
     forms["do_not_hire"] = DoNotHireForm()
     forms["revoke"] = RevocationForm()
@@ -176,12 +177,14 @@ def item_create(request, pk, section):
     freelancer = get_freelancer(pk)
     if request.method != "POST":
         return redirect(freelancer)
-    form = section.form(request.POST, request.FILES, instance=section.model(freelancer=freelancer))
+    name = next(key for key, value in SECTIONS.items() if value is section)
+    form = section.form(
+        request.POST, request.FILES, instance=section.model(freelancer=freelancer), auto_id=f"id_{name}_%s"
+    )
     if form.is_valid():
         form.save()
         messages.success(request, f"The {section.noun} was added.")
         return redirect(freelancer)
-    name = next(key for key, value in SECTIONS.items() if value is section)
     return render_profile(request, freelancer, bound={name: form}, status=400)
 
 

@@ -1,0 +1,122 @@
+"""Fixtures for the end-to-end tests: the system Chromium driven by Playwright, against a live server.
+
+Chromium is the Debian package (/usr/bin/chromium), installed by .ci/run; Playwright's own
+browser download is never used. Without Chromium the browser tests are skipped, except in CI
+(CI is set), where a missing browser must fail loudly instead.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+from outsourcing.roles import OWNER
+
+# What `from outsourcing.tests.browser import *` gives a test module: its fixtures.
+__all__ = ["browser", "new_page", "owner_page", "owner_user"]
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+USERNAME = "olivia"
+PASSWORD = "a-long-test-password"
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module; each test gets fresh contexts from it.
+
+    Module-scoped, not session-scoped, so Playwright's event loop and the async-unsafe
+    switch below end with the browser tests: a later test (or a `manage.py check --deploy`
+    it starts, which warns about the variable) never sees them.
+    """
+    if not CHROMIUM.exists() and not os.environ.get("CI"):
+        pytest.skip("Chromium is not installed: apt-get install chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+
+    # The sync API runs an event loop in this thread, so Django would refuse the
+    # test's own ORM calls (SynchronousOnlyOperation); they are plain blocking calls here.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open pages in fresh browser contexts (no cookies shared); all closed after the test."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        # data-confirm forms ask with window.confirm(); a user clicks OK.
+        page.on("dialog", lambda dialog: dialog.accept())
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def owner_user(transactional_db, django_user_model):
+    """The business owner, with a password typed into the real login form."""
+    user = django_user_model.objects.create_user(
+        username=USERNAME,
+        email=f"{USERNAME}@example.com",
+        password=PASSWORD,
+        first_name="Olivia",
+        is_staff=True,
+    )
+    user.groups.add(Group.objects.get(name=OWNER))
+    return user
+
+
+def log_in(page, username=USERNAME, password=PASSWORD):
+    """Log in through the form, as a person would."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Good to see you, Olivia").wait_for()
+
+
+@pytest.fixture
+def owner_page(new_page, owner_user):
+    """A page logged in as the owner, showing the dashboard."""
+    page = new_page()
+    log_in(page)
+    return page
+
+
+def screenshot(page, name):
+    """Save a full-page screenshot under var/screenshots/ (kept by CI as an artifact)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
