@@ -192,6 +192,11 @@ class Project(models.Model):
         return self.budget_with_contingency - self.spent
 
     @property
+    def overspent(self):
+        """How far spending is beyond budget plus contingency, 0 when it is not."""
+        return max(-self.remaining, Decimal(0))
+
+    @property
     def budget_health(self):
         return health.budget_health(
             spent=self.spent,

@@ -3,10 +3,11 @@
 The scenarios run in order as one owner's story (each builds on the one before):
 vet a freelancer, give them a trial project, hear from them through the signed
 link, then complete and review the project. Screenshots of the dashboard and the
-project page are saved under var/screenshots/.
+project page are saved under var/screenshots/ (dashboard.png and project.png with the demo data).
 """
 
 import datetime
+import os
 import re
 from urllib.parse import quote, urlsplit
 
@@ -147,7 +148,7 @@ def create_trial_project(page):
     payment.get_by_role("button", name="Record payment").click()
     expect(page.get_by_text("Payment of 420")).to_be_visible()
     expect(page.get_by_text("Budget: At risk")).to_be_visible()
-    screenshot(page, "project.png")
+    screenshot(page, "scenario-project.png")
 
     menu(page, "Dashboard")
     attention = page.get_by_role("region", name="Projects needing attention")
@@ -183,7 +184,7 @@ def post_update_through_link(new_page, owner, live_server):
     expect(updates).to_contain_text(f"Update from {FREELANCER}")
     expect(updates).to_contain_text("Should discontinued products be removed?")
     expect(updates.get_by_text("Unread")).to_be_visible()
-    screenshot(owner, "dashboard.png")
+    screenshot(owner, "scenario-dashboard.png")
 
 
 def complete_with_bad_review(page):
@@ -254,3 +255,19 @@ def test_login_page_is_styled(new_page):
     assert response.ok
     styles = page.evaluate("[...document.styleSheets].map(s => s.cssRules.length)")
     assert len(styles) >= 2 and all(count > 0 for count in styles)
+
+
+def test_screenshots_of_the_dashboard_and_a_project_with_the_demo_data(owner_page):
+    """The pictures CI keeps: what the owner sees with the demo data loaded."""
+    from django.core.management import call_command
+
+    from projects.models import Project
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    owner_page.goto("/")
+    expect(owner_page.get_by_role("heading", name="Projects needing attention")).to_be_visible()
+    screenshot(owner_page, "dashboard.png")
+    troubled = Project.objects.get(title="Instagram content calendar")
+    owner_page.goto(troubled.get_absolute_url())
+    expect(owner_page.get_by_text("Budget: In trouble").first).to_be_visible()
+    screenshot(owner_page, "project.png")
