@@ -15,6 +15,7 @@ from milestones import calendar, services
 from milestones.forms import FreelancerUpdateForm
 from milestones.links import checkin_for_token
 from milestones.models import CalendarFeed
+from outsourcing.form_errors import add_service_errors
 
 # Posts allowed per (count, seconds): enough for a freelancer correcting a typo, too few to flood the owner.
 POSTS_PER_TOKEN = (5, 10 * 60)
@@ -84,8 +85,7 @@ def checkin_update(request, token):
         except ValidationError as error:
             if not hasattr(error, "error_dict"):  # the link closed: held, or the project moved on
                 return link_invalid(request)
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_service_errors(form, error)
         else:
             context = {
                 "project_title": checkin.project.title,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from milestones import calendar, reminders, services
 from milestones.forms import UPCOMING_DAYS, CheckInFilterForm, CheckInRecordForm, ReminderPreferenceForm
 from milestones.models import CalendarFeed, CheckIn, Reminder, ReminderPreference
+from outsourcing.form_errors import add_service_errors
 from outsourcing.lists import paginate
 from projects.models import Project
 
@@ -101,8 +102,7 @@ def checkin_record(request, pk):
         try:
             services.record_checkin(checkin=checkin, **form.cleaned_data, by=request.user)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_service_errors(form, error)
         else:
             verb = "updated" if recorded_on else "recorded"
             messages.success(request, f"The check-in on {checkin.project} was {verb}.")

@@ -244,11 +244,6 @@ class Project(models.Model):
         return self.due_on + datetime.timedelta(days=self.schedule_buffer_days)
 
     @property
-    def next_checkin(self):
-        """The next planned check-in (planned from the cadence and the milestones), or None."""
-        return self.checkins.upcoming().first()
-
-    @property
     def trust_overridden(self):
         return bool(self.trust_override_reason)
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from freelancers.models import Freelancer
 from milestones import reminders
 from milestones.models import Milestone
+from outsourcing.form_errors import add_service_errors
 from outsourcing.history import recent_changes
 from outsourcing.lists import paginate
 from projects import charts, services
@@ -29,12 +30,6 @@ from projects.models import Backup, Project
 def get_project(pk):
     """The one lookup for a project page: what health, money and progress need, 404 if absent."""
     return get_object_or_404(Project.objects.with_details(), pk=pk)
-
-
-def add_errors(form, error):
-    """Put a service's refusal beside the field it names, or at the top of the form."""
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 @permission_required("projects.view_project", raise_exception=True)
@@ -115,7 +110,7 @@ def project_create(request):
                 override_reason=form.override_reason_given,
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Project “{project.title}” was created.")
             return redirect(project)
@@ -139,7 +134,7 @@ def project_edit(request, pk):
                 override_reason=form.override_reason_given,
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Changes saved.")
             return redirect(project)
@@ -254,7 +249,7 @@ def project_replace(request, pk):
                 by=request.user,
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{form.cleaned_data['freelancer']} now works on this project.")
             return redirect(project)
@@ -276,7 +271,7 @@ def project_complete(request, pk):
                 by=request.user,
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"“{project.title}” is completed and reviewed.")
             return redirect(project)
