@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from milestones.links import checkin_link
+from milestones.time_zones import for_reader, freelancer_zone, user_zone
 from outsourcing.money import format_money
 
 
@@ -22,10 +22,6 @@ def make_message(name, to, context):
     message = EmailMultiAlternatives(subject, text, to=[to])
     message.attach_alternative(html, "text/html")
     return message
-
-
-def when(moment):
-    return timezone.localtime(moment).strftime("%A %d %B, %H:%M")
 
 
 def project_context(project):
@@ -41,13 +37,15 @@ def reminder(reminder):
     target = reminder.target
     kind = reminder.Kind
     if reminder.kind in {kind.CHECKIN_UPCOMING, kind.CHECKIN_MISSED}:
+        to_freelancer = reminder.user is None
+        zone = freelancer_zone(target.project.freelancer) if to_freelancer else user_zone(reminder.user_id)
         context = {
             **project_context(target.project),
-            "scheduled_for": when(target.scheduled_for),
+            "scheduled_for": for_reader(target.scheduled_for, zone),
             "milestone_title": target.milestone.title if target.milestone else "",
             "record_url": settings.SITE_URL + reverse("milestones:record", args=[target.pk]),
         }
-        if reminder.user is None:
+        if to_freelancer:
             context["update_url"] = checkin_link(target, target.project.freelancer)
             return make_message("checkin_upcoming_freelancer", reminder.recipient, context)
         return make_message(reminder.kind, reminder.recipient, context)
@@ -86,7 +84,7 @@ def freelancer_update(checkin, *, revised=False):
     on_track = checkin.freelancer_on_track
     context = {
         **project_context(project),
-        "scheduled_for": when(checkin.scheduled_for),
+        "scheduled_for": for_reader(checkin.scheduled_for, user_zone(project.owner_id)),
         "milestone_title": checkin.milestone.title if checkin.milestone else "",
         "on_track": f"{on_track.title()}: {checkin.get_freelancer_on_track_display().lower()}",
         "progress": checkin.freelancer_progress,
@@ -102,16 +100,18 @@ def freelancer_update(checkin, *, revised=False):
 def daily_digest(to, reminders, *, day):
     """The morning digest: one line per reminder, listed under its project.
 
-    The reminders come ordered by project, with their project and subject (target) loaded."""
+    The reminders come ordered by project, with their project and subject (target) loaded,
+    and all for one user, whose time zone the times are in."""
+    zone = user_zone(reminders[0].user_id if reminders else None)
 
     def line(reminder):
         target, kind = reminder.target, reminder.Kind
         if reminder.kind == kind.CHECKIN_UPCOMING:
-            return f"Check-in {when(target.scheduled_for)}" + (
+            return f"Check-in {for_reader(target.scheduled_for, zone)}" + (
                 f", before “{target.milestone.title}”" if target.milestone else ""
             )
         if reminder.kind == kind.CHECKIN_MISSED:
-            return f"The check-in of {when(target.scheduled_for)} was not recorded as held"
+            return f"The check-in of {for_reader(target.scheduled_for, zone)} was not recorded as held"
         if reminder.kind == kind.MILESTONE_DUE_SOON:
             return f"“{target.title}” is due {target.due_on:%A %d %B}"
         if reminder.kind == kind.MILESTONE_OVERDUE:

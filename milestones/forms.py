@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from milestones.models import CheckIn, Reminder, ReminderPreference
 from milestones.services import UPDATE_TEXT_LIMIT, check_held_on
+from milestones.time_zones import zone_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
@@ -114,7 +115,8 @@ class FreelancerUpdateForm(forms.Form):
 
 
 class ReminderPreferenceForm(forms.ModelForm):
-    """What one user receives: a box per kind of reminder (ticked is received) and how."""
+    """What one user receives: a box per kind of reminder (ticked is received) and how;
+    and the time zone their emails and pages show times in."""
 
     receive = forms.MultipleChoiceField(
         label="Email me about",
@@ -125,13 +127,22 @@ class ReminderPreferenceForm(forms.ModelForm):
         error_messages={"invalid_choice": "Tick only the kinds of reminder listed."},
     )
 
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Times in your emails and on these pages are shown in this zone.",
+        error_messages={"invalid_choice": "Choose a time zone from the list, such as Europe/Berlin."},
+    )
+
     class Meta:
         model = ReminderPreference
-        fields = ("daily_digest", "updates_mark_held")
+        fields = ("daily_digest", "updates_mark_held", "time_zone")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["receive", *self.Meta.fields])
+        site_zone = ("", f"The site's time zone ({settings.TIME_ZONE})")
+        self.fields["time_zone"].choices = [site_zone, *zone_choices()]
         self.fields["receive"].initial = [kind for kind in Reminder.Kind.values if self.instance.wants(kind)]
         self.fields["daily_digest"].help_text = (
             f"Instead of one email per reminder, one email each morning from "

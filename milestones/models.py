@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from freelancers.models import validate_timezone
 from outsourcing.constraints import FieldCheckConstraint
 
 
@@ -174,7 +175,7 @@ class Reminder(models.Model):
 
 
 class ReminderPreference(models.Model):
-    """What one owner wants to be reminded of, and how."""
+    """What one user wants to be reminded of, and how; and the time zone they read times in."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
@@ -190,6 +191,8 @@ class ReminderPreference(models.Model):
         default=False,
         help_text="When a freelancer posts an update through their link, mark the check-in held.",
     )
+    # Blank follows the site's TIME_ZONE, whatever it is set to later.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
 
     def __str__(self):
         return f"Reminder preferences of {self.user}"

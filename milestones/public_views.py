@@ -15,6 +15,7 @@ from milestones import calendar, services
 from milestones.forms import FreelancerUpdateForm
 from milestones.links import checkin_for_token
 from milestones.models import CalendarFeed
+from milestones.time_zones import for_reader, freelancer_zone
 from outsourcing.form_errors import add_service_errors
 
 # Posts allowed per (count, seconds): enough for a freelancer correcting a typo, too few to flood the owner.
@@ -96,7 +97,13 @@ def checkin_update(request, token):
     # A held check-in takes no update; only a repeat of the stored one (above) is still thanked.
     if checkin.is_held:
         return link_invalid(request)
-    context = {"checkin": checkin, "project": checkin.project, "milestone": checkin.milestone, "form": form}
+    context = {
+        "checkin": checkin,
+        "project": checkin.project,
+        "milestone": checkin.milestone,
+        "scheduled_for": for_reader(checkin.scheduled_for, freelancer_zone(checkin.project.freelancer)),
+        "form": form,
+    }
     status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
     return render(request, "milestones/checkin_update.html", context, status=status)
 

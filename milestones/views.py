@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from milestones import calendar, reminders, services
+from milestones import calendar, reminders, services, time_zones
 from milestones.forms import UPCOMING_DAYS, CheckInFilterForm, CheckInRecordForm, ReminderPreferenceForm
 from milestones.models import CalendarFeed, CheckIn, Reminder, ReminderPreference
 from outsourcing.form_errors import add_service_errors
@@ -123,14 +123,15 @@ def checkin_record(request, pk):
 
 
 def reminder_preferences(request):
-    """Any logged-in user chooses which reminders they receive, and how."""
+    """Any logged-in user chooses which reminders they receive, how, and in which time zone."""
     preference = ReminderPreference.objects.filter(user=request.user).first()
     form = ReminderPreferenceForm(
         request.POST if request.method == "POST" else None,
         instance=preference or ReminderPreference(user=request.user),
     )
     if form.is_bound and form.is_valid():
-        form.save()
+        preference = form.save()
+        time_zones.remember_zone(request, preference.time_zone)
         messages.success(request, "Your reminder settings were saved.")
         return redirect("milestones:reminder_preferences")
     return render(

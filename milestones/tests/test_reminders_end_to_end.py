@@ -28,10 +28,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from milestones.emails import when
 from milestones.links import read_checkin_token
 from milestones.models import Reminder
 from milestones.tests import smtp
+from milestones.time_zones import for_reader, freelancer_zone, user_zone
 from outsourcing import env
 from outsourcing.celery import app as celery_app
 from outsourcing.tests.test_celery_worker import ROOT, database_url, running_worker
@@ -230,17 +230,19 @@ def due_checkins(count, per_project=10, hours_ahead=2):
     return checkins
 
 
-def email_key(recipient, checkin):
-    return recipient, f"Check-in {when(checkin.scheduled_for)}: {checkin.project.title}"
+def email_key(recipient, checkin, zone):
+    return recipient, f"Check-in {for_reader(checkin.scheduled_for, zone)}: {checkin.project.title}"
 
 
 def expected_emails(checkins):
-    """(recipient, subject) of every email the check-ins should cause: the owner's, and the freelancer's."""
+    """(recipient, subject) of every email the check-ins should cause: the owner's, and the freelancer's,
+    each with the time in its reader's zone."""
     keys = []
     for checkin in checkins:
-        keys.append(email_key(checkin.project.owner.email, checkin))
-        if checkin.project.freelancer is not None:
-            keys.append(email_key(checkin.project.freelancer.email, checkin))
+        owner, freelancer = checkin.project.owner, checkin.project.freelancer
+        keys.append(email_key(owner.email, checkin, user_zone(owner)))
+        if freelancer is not None:
+            keys.append(email_key(freelancer.email, checkin, freelancer_zone(freelancer)))
     return keys
 
 
@@ -317,7 +319,8 @@ def test_beat_and_a_worker_email_each_due_check_in_once_with_a_working_link(
         path = LINK.search(message.text).group(1)
         token = path.removeprefix("/checkin/").removesuffix("/")
         checkin_id, freelancer_id = read_checkin_token(token)
-        checkin = next(c for c in due if when(c.scheduled_for) in message.subject)
+        zone = freelancer_zone(website.freelancer)
+        checkin = next(c for c in due if for_reader(c.scheduled_for, zone) in message.subject)
         assert (checkin_id, freelancer_id) == (checkin.pk, website.freelancer.pk)
         assert_the_update_page_opens(client, path, token)
     owner_copy = next(m for m in messages if m.recipients == (shop.owner.email,))
