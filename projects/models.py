@@ -5,12 +5,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, Count, F, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Least, Round
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from outsourcing.constraints import FieldCheckConstraint, FieldUniqueConstraint
+from outsourcing.db_functions import DaysBetween
 from outsourcing.money import CurrencyField
 from projects import health
 
@@ -52,6 +54,87 @@ class ProjectQuerySet(models.QuerySet):
     def in_progress(self):
         """Projects whose check-ins and reminders matter now: not archived, active or on hold."""
         return self.current().filter(status__in=[Project.Status.ACTIVE, Project.Status.ON_HOLD])
+
+    def with_health(self, today=None):
+        """Annotate money, progress and health, computed in the database so that lists
+        filter, sort and page by them without loading milestones or payments.
+
+        The levels follow the same boundaries as projects/health.py (a test runs every
+        boundary through both): budget green up to the budget, amber inside the
+        contingency, red beyond; schedule green until the worst open milestone (or the
+        project) is due, amber inside the leeway, red beyond. `health_rank` sorts red first.
+        """
+        # Milestones build on projects: reach their model through the relation, not an import.
+        Milestone = Project._meta.get_field("milestones").related_model
+        finished = [Milestone.Status.APPROVED, Milestone.Status.CANCELLED]
+        settled = [Project.Status.COMPLETED, Project.Status.CANCELLED]
+        today = today or timezone.localdate()
+        money = models.DecimalField(max_digits=14, decimal_places=2)
+        per_project = {"project": models.OuterRef("pk")}
+
+        def total(queryset, field):
+            summed = queryset.filter(**per_project).order_by().values("project").annotate(total=Sum(field))
+            return Coalesce(
+                Subquery(summed.values("total"), output_field=money), Value(Decimal(0)), output_field=money
+            )
+
+        open_milestones = Milestone.objects.filter(**per_project).exclude(status__in=finished)
+        worst_open = open_milestones.order_by("due_on", "order", "pk")
+        counted = Milestone.objects.filter(**per_project).exclude(status=Milestone.Status.CANCELLED)
+        return (
+            self.annotate(
+                spent_total=total(Payment.objects, "amount"),
+                committed_total=total(counted, "amount"),
+                contingency_amount=Round(
+                    F("budget") * F("budget_buffer_percent") / 100, 2, output_field=money
+                ),
+                worst_milestone_title=Subquery(worst_open.values("title")[:1]),
+                worst_milestone_due_on=Subquery(worst_open.values("due_on")[:1]),
+                milestone_count=Subquery(
+                    counted.values("project").annotate(n=Count("pk")).values("n"),
+                    output_field=models.IntegerField(),
+                ),
+                approved_count=Subquery(
+                    counted.filter(status=Milestone.Status.APPROVED)
+                    .values("project")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=models.IntegerField(),
+                ),
+            )
+            .annotate(
+                spent_cents=Round(F("spent_total") * 100),
+                budget_cents=Round(F("budget") * 100),
+                contingency_cents=Round(F("budget") * F("budget_buffer_percent")),
+                days_late=DaysBetween(
+                    Value(today), Least(F("due_on"), Coalesce(F("worst_milestone_due_on"), F("due_on")))
+                ),
+            )
+            .annotate(
+                # Compared in whole cents: exact on PostgreSQL, and free of float noise on SQLite.
+                budget_rank=Case(
+                    When(spent_cents__lte=F("budget_cents"), then=Value(health.RANK[health.GREEN])),
+                    When(
+                        spent_cents__lte=F("budget_cents") + F("contingency_cents"),
+                        then=Value(health.RANK[health.AMBER]),
+                    ),
+                    default=Value(health.RANK[health.RED]),
+                ),
+                schedule_rank=Case(
+                    When(status__in=settled, then=Value(health.RANK[health.GREEN])),
+                    When(days_late__lte=0, then=Value(health.RANK[health.GREEN])),
+                    When(days_late__lte=F("schedule_buffer_days"), then=Value(health.RANK[health.AMBER])),
+                    default=Value(health.RANK[health.RED]),
+                ),
+            )
+            .annotate(
+                health_rank=Least("budget_rank", "schedule_rank"),
+                health_level=Case(
+                    *(When(health_rank=rank, then=Value(level)) for level, rank in health.RANK.items()),
+                    output_field=models.CharField(),
+                ),
+            )
+        )
 
     def with_details(self):
         """What health, money and progress need, in a fixed number of queries."""
