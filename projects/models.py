@@ -259,11 +259,15 @@ class Project(models.Model):
 
     @property
     def spent(self):
+        if hasattr(self, "spent_total"):  # annotated by with_health()
+            return self.spent_total
         return sum((payment.amount for payment in self.payments.all()), Decimal(0))
 
     @property
     def committed(self):
         """What the milestones add up to, cancelled ones left out."""
+        if hasattr(self, "committed_total"):  # annotated by with_health()
+            return self.committed_total
         return sum(
             (m.amount for m in self.milestones.all() if m.status != m.Status.CANCELLED),
             Decimal(0),
@@ -302,11 +306,21 @@ class Project(models.Model):
             return health.Health(health.GREEN, "completed")
         if self.status == self.Status.CANCELLED:
             return health.Health(health.GREEN, "cancelled")
+        what, days_late = self._latest_thing()
+        return health.lateness_health(what=what, days_late=days_late, leeway_days=self.schedule_buffer_days)
+
+    def _latest_thing(self):
+        """(what, days late) of the latest of the project and its open milestones; on a tie
+        the milestone is named, as it is the more precise answer."""
+        if hasattr(self, "days_late"):  # annotated by with_health()
+            due = self.worst_milestone_due_on
+            if due is not None and due <= self.due_on:
+                return f"milestone “{self.worst_milestone_title}”", self.days_late
+            return "the project", self.days_late
         today = timezone.localdate()
         candidates = [(f"milestone “{m.title}”", (today - m.due_on).days) for m in self.open_milestones]
         candidates.append(("the project", (today - self.due_on).days))
-        what, days_late = max(candidates, key=lambda pair: pair[1])
-        return health.lateness_health(what=what, days_late=days_late, leeway_days=self.schedule_buffer_days)
+        return max(candidates, key=lambda pair: pair[1])
 
     @property
     def health(self):
@@ -315,11 +329,12 @@ class Project(models.Model):
 
     @property
     def progress_percent(self):
-        counted = [m for m in self.milestones.all() if m.status != m.Status.CANCELLED]
-        if not counted:
-            return 0
-        approved = sum(m.status == m.Status.APPROVED for m in counted)
-        return round(100 * approved / len(counted))
+        if hasattr(self, "milestone_count"):  # annotated by with_health()
+            counted, approved = self.milestone_count or 0, self.approved_count or 0
+        else:
+            milestones = [m for m in self.milestones.all() if m.status != m.Status.CANCELLED]
+            counted, approved = len(milestones), sum(m.status == m.Status.APPROVED for m in milestones)
+        return round(100 * approved / counted) if counted else 0
 
     @property
     def latest_acceptable_due_on(self):
