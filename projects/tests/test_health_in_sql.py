@@ -129,3 +129,17 @@ def test_the_worst_open_milestone_is_annotated_for_the_words():
 
     assert annotated.worst_milestone_title == "Design"
     assert annotated.days_late == 4
+
+
+def test_the_project_list_filters_by_health_and_pages_in_the_database(owner_client):
+    for n in range(27):
+        PaymentFactory(project=ProjectFactory(title=f"Over {n:02}"), amount=Decimal("1500.00"))
+    for n in range(3):
+        ProjectFactory(title=f"Fine {n}")
+
+    first = owner_client.get("/projects/", {"health": RED})
+    second = owner_client.get("/projects/", {"health": RED, "page": 2})
+
+    assert first.context["page"].paginator.count == 27
+    assert [p.title for p in second.context["page"]] == ["Over 25", "Over 26"]
+    assert all(p.health.level == RED for p in first.context["page"])
