@@ -4,7 +4,7 @@ the amount of data, and links to the list behind it."""
 import datetime
 from collections import Counter, defaultdict
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from freelancers.models import AccessGrant, Freelancer
@@ -17,10 +17,14 @@ WEEK = datetime.timedelta(days=7)
 PANEL_ROWS = 8
 
 
-def projects_needing_attention(projects):
-    """Projects in progress whose budget or schedule is amber or red, the worst first."""
-    troubled = [project for project in projects if project.health.level != GREEN]
-    return sorted(troubled, key=lambda project: (project.health.rank, project.due_on))
+def projects_needing_attention():
+    """Projects in progress whose budget or schedule is amber or red, the worst first:
+    the first rows and the counts, each one query however many projects there are."""
+    in_progress = Project.objects.in_progress().with_health()
+    troubled = in_progress.exclude(health_level=GREEN)
+    rows = list(troubled.select_related("freelancer").order_by("health_rank", "due_on", "pk")[:PANEL_ROWS])
+    counts = in_progress.aggregate(total=Count("pk"), troubled=Count("pk", filter=~Q(health_level=GREEN)))
+    return rows, counts["troubled"], counts["total"]
 
 
 def this_week(now):
@@ -83,12 +87,13 @@ def bench():
 
 def dashboard(user, now=None):
     now = now or timezone.now()
-    in_progress = list(Project.objects.in_progress().with_details())
+    attention, attention_count, in_progress_count = projects_needing_attention()
     checkins, milestones = this_week(now)
     stages, waiting = pipeline()
     context = {
-        "attention": projects_needing_attention(in_progress),
-        "in_progress_count": len(in_progress),
+        "attention": attention,
+        "attention_more": attention_count - len(attention),
+        "in_progress_count": in_progress_count,
         "week_checkins": checkins,
         "week_milestones": milestones,
         "updates": unread_updates(),

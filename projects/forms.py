@@ -137,20 +137,20 @@ class ProjectFilterForm(forms.Form):
                 field.widget.attrs["class"] = "form-select form-select-sm"
 
     def filter(self, projects):
-        """Filter in the database, then by health (computed in Python); returns a list."""
+        """Filter and sort in the database, health included; returns a queryset to page."""
         self.is_valid()
         data = self.cleaned_data  # only the fields that passed
+        projects = projects.with_health()
         if not data.get("archived"):
             projects = projects.current()
         if data.get("status"):
             projects = projects.filter(status=data["status"])
         if data.get("freelancer"):
             projects = projects.filter(freelancer=data["freelancer"])
-        ordering, _ = self.SORTS.get(data.get("sort") or "due")
-        projects = list(projects.order_by(ordering, "pk"))
         if data.get("health"):
-            projects = [p for p in projects if p.health.level == data["health"]]
-        return projects
+            projects = projects.filter(health_level=data["health"])
+        ordering, _ = self.SORTS.get(data.get("sort") or "due")
+        return projects.order_by(ordering, "pk")
 
 
 class ProjectStatusForm(forms.Form):

@@ -11,6 +11,8 @@ from outsourcing.money import format_money
 
 GREEN, AMBER, RED = "green", "amber", "red"
 CENT = Decimal("0.01")
+# For sorting, red first; the SQL annotation (Project.objects.with_health) uses the same numbers.
+RANK = {RED: 0, AMBER: 1, GREEN: 2}
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Health:
     @property
     def rank(self):
         """For sorting: red first."""
-        return {RED: 0, AMBER: 1, GREEN: 2}[self.level]
+        return RANK[self.level]
 
 
 def percent(part, whole):

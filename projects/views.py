@@ -35,7 +35,7 @@ def get_project(pk):
 @permission_required("projects.view_project", raise_exception=True)
 def project_list(request):
     form = ProjectFilterForm(request.GET)
-    projects = form.filter(Project.objects.with_details())
+    projects = form.filter(Project.objects.select_related("freelancer", "owner"))
     context = {"form": form, **paginate(request, projects)}
     # Iterating the page fetches it once; the table below reuses the same rows.
     context["portfolio"] = charts.portfolio(p for p in context["page"] if p.status == Project.Status.ACTIVE)

@@ -124,11 +124,28 @@ def fill(count):
 def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_assert_num_queries, count):
     fill(count)
 
-    # session, user; projects in progress with their milestones and payments;
+    # session, user; the first projects needing attention; their count and the
+    # count of projects in progress;
     # this week's check-ins; this week's milestones; stage counts; freelancers
     # waiting on vetting; unread updates; the bench and its skills; reviews
     # owed; user permissions, group permissions; overdue grants; failed
     # reminders; heartbeat.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         response = owner_client.get(DASHBOARD)
     assert response.status_code == HTTPStatus.OK
+
+
+def test_needing_attention_shows_the_worst_first_and_says_how_many_more(owner_client):
+    today = timezone.localdate()
+    for n in range(10):
+        PaymentFactory(project=ProjectFactory(title=f"Over budget {n}"), amount=Decimal("2000"))
+    ProjectFactory(title="A little late", start_on=today - 30 * DAY, due_on=today - DAY)
+    ProjectFactory(title="Fine")
+
+    response = owner_client.get(DASHBOARD)
+
+    attention = response.context["attention"]
+    assert len(attention) == 8
+    assert all(project.title.startswith("Over budget") for project in attention)
+    assert response.context["in_progress_count"] == 12
+    assert "and 3 more" in response.content.decode()

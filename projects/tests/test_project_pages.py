@@ -331,10 +331,10 @@ def fill(count):
 def test_the_project_list_runs_a_fixed_number_of_queries(owner_client, django_assert_num_queries, count):
     fill(count)
 
-    # session, user, user permissions, group permissions, the projects with
-    # freelancer and owner, their milestones, their payments, and the
-    # freelancers for the filter's drop-down.
-    with django_assert_num_queries(8):
+    # session, user, user permissions, group permissions, the count for the
+    # paginator, one page of projects with freelancer, owner and health
+    # annotated, and the freelancers for the filter's drop-down.
+    with django_assert_num_queries(7):
         response = owner_client.get(reverse("projects:list"))
     assert response.status_code == HTTPStatus.OK
 
