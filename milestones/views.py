@@ -21,6 +21,8 @@ from projects.models import Project
 
 # Held check-ins stay on the list this long, so the last few conversations are at hand.
 RECENTLY_HELD_DAYS = 30
+# Rows per section of the check-ins page; each section has its own pages.
+SECTION_ROWS = 25
 
 
 def get_checkin(pk):
@@ -68,7 +70,11 @@ def checkin_list(request):
     project, upcoming_days = form.values()
     sections = checkin_sections(project=project, upcoming_days=upcoming_days)
     later_count = sections.pop("later").count()
-    sections = {name: list(checkins) for name, checkins in sections.items()}
+    # Each section pages on its own, so the page costs the same however many check-ins there are.
+    sections = {
+        name: paginate(request, checkins, per_page=SECTION_ROWS, param=f"{name}_page")
+        for name, checkins in sections.items()
+    }
     # The link that switches between the next few days and every upcoming check-in.
     toggle = request.GET.copy()
     toggle["upcoming"] = "" if upcoming_days is None else "all"
@@ -78,7 +84,7 @@ def checkin_list(request):
         {
             **sections,
             "later_count": later_count,
-            "anything": any(sections.values()),
+            "anything": any(section["page"].paginator.count for section in sections.values()),
             "form": form,
             "filtered": project is not None,
             "upcoming_days": upcoming_days,

@@ -54,8 +54,9 @@ def held(project, days, **fields):
     )
 
 
-def pks(checkins):
-    return [checkin.pk for checkin in checkins]
+def pks(section):
+    """The check-ins on the first page of a section of the list."""
+    return [checkin.pk for checkin in section["page"]]
 
 
 # The list
@@ -248,12 +249,26 @@ def test_the_list_runs_the_same_queries_whatever_the_number_of_check_ins(
 
     # session, user, the user's permissions, the user's group permissions,
     # the projects for the filter's drop-down, the count of check-ins planned
-    # beyond 14 days, then the overdue, upcoming and held check-ins, each
-    # with its project, freelancer and milestone.
-    with django_assert_num_queries(9):
+    # beyond 14 days, then the overdue, upcoming and held check-ins: a count
+    # and one page each, with project, freelancer and milestone.
+    with django_assert_num_queries(12):
         response = owner_client.get(LIST)
     assert response.status_code == HTTPStatus.OK
-    assert len(response.context["held"]) == count
+    assert response.context["held"]["page"].paginator.count == count
+
+
+def test_each_section_pages_on_its_own_and_keeps_the_others_page(owner_client):
+    project = ProjectFactory()
+    overdue = [CheckInFactory(project=project, scheduled_for=in_days(-40 + n)) for n in range(30)]
+    upcoming = [CheckInFactory(project=project, scheduled_for=in_days(1 + n / 10)) for n in range(27)]
+
+    response = owner_client.get(LIST, {"overdue_page": 2, "upcoming_page": 1})
+
+    assert pks(response.context["overdue"]) == [checkin.pk for checkin in overdue[25:]]
+    assert pks(response.context["upcoming"]) == [checkin.pk for checkin in upcoming[:25]]
+    assert response.context["upcoming"]["page"].paginator.count == 27
+    # The upcoming section's "Next" keeps the overdue section on its second page.
+    assert 'href="?overdue_page=2&amp;upcoming_page=2"' in response.content.decode()
 
 
 # Recording a check-in
