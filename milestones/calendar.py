@@ -14,7 +14,8 @@ from projects.models import Project
 
 PRODID = "-//Helping Hands//Check-ins//EN"
 CHECKIN_LENGTH = datetime.timedelta(minutes=30)
-# The feed's window for planned check-ins: recent misses stay visible, the far future is left out.
+# The feed's window for planned check-ins and open milestones: recent misses stay visible, the far
+# future is left out, so the feed stays small however long the business has run.
 FEED_PAST = datetime.timedelta(days=30)
 FEED_AHEAD = datetime.timedelta(days=180)
 
@@ -79,9 +80,11 @@ def feed_projects(user, now):
         .select_related("milestone")
         .order_by("scheduled_for", "pk")
     )
-    milestones = Milestone.objects.exclude(
-        status__in=[Milestone.Status.APPROVED, Milestone.Status.CANCELLED]
-    ).order_by("due_on", "pk")
+    milestones = (
+        Milestone.objects.exclude(status__in=[Milestone.Status.APPROVED, Milestone.Status.CANCELLED])
+        .filter(due_on__gte=(now - FEED_PAST).date(), due_on__lte=(now + FEED_AHEAD).date())
+        .order_by("due_on", "pk")
+    )
     return (
         Project.objects.in_progress()
         .filter(owner=user)
@@ -97,12 +100,15 @@ def feed_projects(user, now):
 def owner_feed(user, now=None):
     """The iCalendar feed an owner subscribes to, as bytes."""
     now = now or timezone.now()
+    # The same stamp all day: the document only changes when the data does, so its ETag
+    # lets calendar apps polling every few minutes get a 304 instead of the whole feed.
+    stamp = now.astimezone(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     calendar = new_calendar(name="Helping Hands")
     for project in feed_projects(user, now):
         for checkin in project.feed_checkins:
-            calendar.add_component(checkin_event(checkin, project, now))
+            calendar.add_component(checkin_event(checkin, project, stamp))
         for milestone in project.feed_milestones:
-            calendar.add_component(milestone_event(milestone, project, now))
+            calendar.add_component(milestone_event(milestone, project, stamp))
     return calendar.to_ical()
 
 

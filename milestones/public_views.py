@@ -7,8 +7,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import never_cache
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from milestones import calendar, services
@@ -17,6 +19,9 @@ from milestones.links import checkin_for_token
 from milestones.models import CalendarFeed
 from milestones.time_zones import for_reader, freelancer_zone
 from outsourcing.form_errors import add_service_errors
+
+# An ETag from the response's content, and 304 Not Modified when the client has it already.
+condition_on_content = decorator_from_middleware(ConditionalGetMiddleware)
 
 # Posts allowed per (count, seconds): enough for a freelancer correcting a typo, too few to flood the owner.
 POSTS_PER_TOKEN = (5, 10 * 60)
@@ -109,7 +114,9 @@ def checkin_update(request, token):
 
 
 @login_not_required
-@never_cache
+# Kept by calendar apps but checked every time: the ETag makes an unchanged feed a 304.
+@cache_control(private=True, no_cache=True)
+@condition_on_content
 @require_GET
 def calendar_feed(request, secret):
     """The owner's iCalendar feed, opened by its secret alone; an unknown or revoked secret is a 404."""

@@ -86,6 +86,51 @@ def test_the_feed_keeps_check_ins_from_30_days_ago_to_180_days_ahead(client, own
     assert not {f"checkin-{checkin.pk}@helping-hands" for checkin in [*left_out, held]} & uids
 
 
+def test_the_feed_keeps_open_milestones_due_from_30_days_ago_to_180_days_ahead(client, owner):
+    today = timezone.localdate()
+    project = a_project(owner, start_on=today - datetime.timedelta(days=60), due_on=today)
+    kept = [
+        MilestoneFactory(project=project, due_on=today + datetime.timedelta(days=days)) for days in (-29, 179)
+    ]
+    left_out = [
+        MilestoneFactory(project=project, due_on=today + datetime.timedelta(days=days)) for days in (-31, 181)
+    ]
+
+    uids = set(events(client.get(feed_url(CalendarFeed.rotate(owner)))))
+
+    assert {f"milestone-{milestone.pk}@helping-hands" for milestone in kept} <= uids
+    assert not {f"milestone-{milestone.pk}@helping-hands" for milestone in left_out} & uids
+
+
+def test_an_unchanged_feed_answers_not_modified_to_a_calendar_app_that_has_it(client, owner):
+    project = a_project(owner)
+    CheckInFactory(project=project, scheduled_for=at(3))
+    url = feed_url(CalendarFeed.rotate(owner))
+
+    first = client.get(url)
+    again = client.get(url, headers={"if-none-match": first["ETag"]})
+
+    assert first.status_code == HTTPStatus.OK
+    assert first["ETag"]
+    assert "no-cache" in first["Cache-Control"]
+    assert again.status_code == HTTPStatus.NOT_MODIFIED
+    assert again.content == b""
+
+
+def test_a_changed_feed_is_sent_again_with_a_new_etag(client, owner):
+    project = a_project(owner)
+    CheckInFactory(project=project, scheduled_for=at(3))
+    url = feed_url(CalendarFeed.rotate(owner))
+    first = client.get(url)
+    added = CheckInFactory(project=project, scheduled_for=at(4))
+
+    again = client.get(url, headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == HTTPStatus.OK
+    assert again["ETag"] != first["ETag"]
+    assert f"checkin-{added.pk}@helping-hands" in events(again)
+
+
 def test_the_feed_leaves_out_projects_not_in_progress(client, owner):
     for status in (Project.Status.DRAFT, Project.Status.COMPLETED, Project.Status.CANCELLED):
         CheckInFactory(project=a_project(owner, status=status), scheduled_for=at(2))
