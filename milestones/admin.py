@@ -9,9 +9,9 @@ the check-ins page, which checks the date and keeps who recorded it.
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
 from milestones.models import CheckIn, Milestone
+from outsourcing.history import HistoryAdmin
 from outsourcing.money import format_money
 from projects import services
 from projects.admin import HistoryExportAdmin
@@ -91,7 +91,7 @@ class HeldFilter(admin.SimpleListFilter):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(SimpleHistoryAdmin):
+class CheckInAdmin(HistoryAdmin):
     list_display = ("project", "scheduled_for", "held_on", "on_track", "milestone")
     list_filter = (HeldFilter, "on_track")
     list_select_related = ("project", "milestone")
