@@ -15,7 +15,6 @@ SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
 BUDGET_FIELDS = ("budget", "currency", "budget_buffer_percent", "schedule_buffer_days")
 
 
-# Completing has its own step, which records the date and asks for the freelancer's review.
 STATUS_NOT_HERE = (
     "Choose one of the statuses offered. A project is completed on its completion page, "
     "which records the date and asks for the freelancer's review."
