@@ -2,9 +2,9 @@
 
 Every change that follows a business rule goes through freelancers.services or
 the model's own rule, so the admin cannot do what the app forbids: approving
-without vetting (Freelancer.clean runs in the change form, in each editable
-changelist row and in the history revert form), flagging do-not-hire without a
-reason, deleting a freelancer (deleting is archiving).
+without vetting (Freelancer.clean runs in the change form and in each editable
+changelist row), flagging do-not-hire without a reason, deleting a freelancer
+(deleting is archiving). History is there to read: reverting to an old version is off.
 """
 
 from django import forms
@@ -16,15 +16,15 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
-from simple_history.admin import SimpleHistoryAdmin
 
 from freelancers import services
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
 from freelancers.resources import FreelancerResource, ReferenceResource
+from outsourcing.history import HistoryAdmin
 
 
-class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    """Change history, plus import and export as CSV or XLSX for those allowed to write."""
+class HistoryImportExportAdmin(ImportExportModelAdmin, HistoryAdmin):
+    """Change history to read, plus import and export as CSV or XLSX for those allowed to write."""
 
     formats = [base_formats.CSV, base_formats.XLSX]
 
@@ -322,7 +322,7 @@ class GrantStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(SimpleHistoryAdmin):
+class AccessGrantAdmin(HistoryAdmin):
     form = AccessGrantForm
     list_display = (
         "system",

@@ -3,16 +3,18 @@
 Each row is checked like a form would check it: the model's full_clean(), so the
 database constraints' messages and the approval rule (Freelancer.clean) become
 that row's errors. A file with any bad row imports nothing at all: a
-spreadsheet is one change, not thirty.
+spreadsheet is one change, not thirty. Text that a spreadsheet would run as a
+formula is exported as text (outsourcing.spreadsheets).
 """
 
 from decimal import InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from freelancers.models import Freelancer, Reference, Skill
+from outsourcing.spreadsheets import TextSafeResource
 
 
 class SkillNamesWidget(widgets.ManyToManyWidget):
@@ -67,7 +69,7 @@ def keep_when_blank(attribute, widget=None):
     )
 
 
-class AllOrNothingResource(resources.ModelResource):
+class AllOrNothingResource(TextSafeResource):
     @classmethod
     def widget_from_django_field(cls, f, default=widgets.Widget):
         # Long text like short text: an empty spreadsheet cell is "", never NULL.

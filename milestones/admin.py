@@ -3,15 +3,16 @@
 A milestone keeps to its project's due date plus leeway here too, a status change
 goes through projects.services.set_milestone_status, and a new or moved milestone
 re-plans the active project's check-ins. What came of a check-in is recorded on
-the check-ins page, which checks the date and keeps who recorded it.
+the check-ins page, which checks the date and keeps who recorded it. The owner
+revokes anyone's calendar feed here.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
-from milestones.models import CheckIn, Milestone
+from milestones.models import CalendarFeed, CheckIn, Milestone
+from outsourcing.history import HistoryAdmin
 from outsourcing.money import format_money
 from projects import services
 from projects.admin import HistoryExportAdmin
@@ -91,7 +92,7 @@ class HeldFilter(admin.SimpleListFilter):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(SimpleHistoryAdmin):
+class CheckInAdmin(HistoryAdmin):
     list_display = ("project", "scheduled_for", "held_on", "on_track", "milestone")
     list_filter = (HeldFilter, "on_track")
     list_select_related = ("project", "milestone")
@@ -110,3 +111,39 @@ class CheckInAdmin(SimpleHistoryAdmin):
     )
     # Recorded through milestones.services.record_checkin on the check-ins page.
     readonly_fields = ("held_on", "on_track", "progress_note", "questions", "next_steps")
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Whose calendar feeds exist, and a way to revoke any of them: whoever holds a feed's
+    secret reads that person's check-ins, so a leaked link or one of someone who left is cut
+    off here. Each person makes their own link on their calendar page; the secret is never shown."""
+
+    list_display = ("user", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email", "user__first_name", "user__last_name")
+    fields = ("user", "created_at")
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        # "Revoke" says what deleting a feed does; the generic delete would say less.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Revoke the selected calendar links", permissions=["delete"])
+    def revoke(self, request, queryset):
+        people = ", ".join(str(feed.user) for feed in queryset)
+        queryset.delete()
+        self.message_user(
+            request,
+            f"Calendar links revoked: {people}. Their old addresses no longer work.",
+            messages.SUCCESS,
+        )

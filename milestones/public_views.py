@@ -119,8 +119,9 @@ def checkin_update(request, token):
 @condition_on_content
 @require_GET
 def calendar_feed(request, secret):
-    """The owner's iCalendar feed, opened by its secret alone; an unknown or revoked secret is a 404."""
-    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), secret=secret)
+    """The owner's iCalendar feed, opened by its secret alone; an unknown or revoked secret, or
+    the secret of a deactivated user, is a 404."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), secret=secret, user__is_active=True)
     response = HttpResponse(calendar.owner_feed(feed.user), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="helping-hands.ics"'
     return response

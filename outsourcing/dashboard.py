@@ -27,22 +27,25 @@ def projects_needing_attention():
     return rows, counts["troubled"], counts["total"]
 
 
-def this_week(now):
-    """Check-ins and milestones due within a week, overdue ones first."""
-    today = timezone.localdate(now)
-    checkins = (
+def week_checkins(now):
+    """Check-ins due within a week, overdue ones first."""
+    return list(
         CheckIn.objects.planned()
         .filter(project__in=Project.objects.in_progress(), scheduled_for__lt=now + WEEK)
         .select_related("project__freelancer", "milestone")
         .order_by("scheduled_for")[:PANEL_ROWS]
     )
-    milestones = (
+
+
+def week_milestones(now):
+    """Open milestones due within a week, overdue ones first."""
+    today = timezone.localdate(now)
+    return list(
         Milestone.objects.filter(project__in=Project.objects.in_progress(), due_on__lt=today + WEEK)
         .exclude(status__in=[Milestone.Status.APPROVED, Milestone.Status.CANCELLED])
         .select_related("project")
         .order_by("due_on")[:PANEL_ROWS]
     )
-    return list(checkins), list(milestones)
 
 
 def unread_updates():
@@ -85,27 +88,52 @@ def bench():
     return sorted(by_skill.items())
 
 
+# Each panel needs the permissions of the pages behind it: what it names (projects,
+# freelancers, check-ins, grants) is no more visible here than there.
+PANEL_PERMISSIONS = {
+    "attention": ("projects.view_project",),
+    "week_checkins": ("projects.view_project", "milestones.view_checkin"),
+    "week_milestones": ("projects.view_project", "milestones.view_milestone"),
+    "updates": ("projects.view_project", "milestones.view_checkin"),
+    "reviews_owed": ("projects.view_project",),
+    "pipeline": ("freelancers.view_freelancer",),
+    "bench": ("freelancers.view_freelancer",),
+    "overdue_grants": ("freelancers.view_accessgrant",),
+    "failed_reminders": ("milestones.view_reminder",),
+}
+
+
+def allowed_panels(user):
+    return {panel for panel, permissions in PANEL_PERMISSIONS.items() if user.has_perms(permissions)}
+
+
 def dashboard(user, now=None):
+    """The panels `user` may see; a panel they may not see is left out and runs no query."""
     now = now or timezone.now()
-    attention, attention_count, in_progress_count = projects_needing_attention()
-    checkins, milestones = this_week(now)
-    stages, waiting = pipeline()
-    context = {
-        "attention": attention,
-        "attention_more": attention_count - len(attention),
-        "in_progress_count": in_progress_count,
-        "week_checkins": checkins,
-        "week_milestones": milestones,
-        "updates": unread_updates(),
-        "stages": stages,
-        "waiting": waiting,
-        "bench": bench(),
-        "reviews_owed": list(Project.objects.reviews_owed().select_related("freelancer")[:PANEL_ROWS]),
-    }
-    if user.has_perm("freelancers.view_accessgrant"):
+    allowed = allowed_panels(user)
+    context = {"no_panels": not allowed}
+    if "attention" in allowed:
+        attention, attention_count, in_progress_count = projects_needing_attention()
+        context["attention"] = attention
+        context["attention_more"] = attention_count - len(attention)
+        context["in_progress_count"] = in_progress_count
+    if "week_checkins" in allowed:
+        context["week_checkins"] = week_checkins(now)
+    if "week_milestones" in allowed:
+        context["week_milestones"] = week_milestones(now)
+    if "updates" in allowed:
+        context["updates"] = unread_updates()
+    if "pipeline" in allowed:
+        context["stages"], context["waiting"] = pipeline()
+    if "bench" in allowed:
+        context["bench"] = bench()
+    if "reviews_owed" in allowed:
+        owed = Project.objects.reviews_owed().select_related("freelancer")
+        context["reviews_owed"] = list(owed[:PANEL_ROWS])
+    if "overdue_grants" in allowed:
         context["overdue_grants"] = list(
             AccessGrant.objects.overdue(timezone.localdate(now)).select_related("freelancer")[:PANEL_ROWS]
         )
-    if user.has_perm("milestones.view_reminder"):
+    if "failed_reminders" in allowed:
         context["failed_reminders"] = Reminder.objects.filter(state=Reminder.State.FAILED).count()
     return context

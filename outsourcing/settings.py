@@ -151,6 +151,11 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Admin imports run in one transaction: a file with a bad row imports nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Formulas are kept out of exports by the resources (outsourcing.spreadsheets), per text
+# column; this library-wide switch would turn empty cells into "None" and numbers into text.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# Control characters XLSX cannot hold (a pasted \x0b) become U+FFFD instead of failing the export.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

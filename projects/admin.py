@@ -20,10 +20,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
-from simple_history.admin import SimpleHistoryAdmin
 
 from freelancers.models import Freelancer
 from milestones.models import Milestone
+from outsourcing.history import HistoryAdmin
 from outsourcing.money import format_money
 from projects import services
 from projects.forms import BUDGET_FIELDS
@@ -32,8 +32,8 @@ from projects.models import Assignment, Backup, Payment, Project, leeway_problem
 from projects.resources import PaymentResource, ProjectResource
 
 
-class HistoryExportAdmin(ExportMixin, SimpleHistoryAdmin):
-    """Change history, plus export as CSV or XLSX for whoever may see the rows.
+class HistoryExportAdmin(ExportMixin, HistoryAdmin):
+    """Change history to read, plus export as CSV or XLSX for whoever may see the rows.
 
     Export only: a spreadsheet import would go around the services.
     """

@@ -15,6 +15,22 @@ SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
 BUDGET_FIELDS = ("budget", "currency", "budget_buffer_percent", "schedule_buffer_days")
 
 
+STATUS_NOT_HERE = (
+    "Choose one of the statuses offered. A project is completed on its completion page, "
+    "which records the date and asks for the freelancer's review."
+)
+
+
+def settable_statuses(current=None):
+    """The statuses a form may set directly: all but completed, which has its own step
+    (kept when the project is completed already, so editing it changes nothing)."""
+    return [
+        (value, label)
+        for value, label in Project.Status.choices
+        if value != Project.Status.COMPLETED or value == current
+    ]
+
+
 class ProjectForm(forms.ModelForm):
     trust_override = forms.BooleanField(
         required=False,
@@ -53,6 +69,9 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        status = self.fields["status"]
+        status.choices = settable_statuses(current=self.instance.status if self.instance.pk else None)
+        status.error_messages["invalid_choice"] = STATUS_NOT_HERE
         self.fields["freelancer"].queryset = Freelancer.objects.active().order_by("name")
         self.fields["freelancer"].help_text = "Leave empty while you are still choosing."
         if self.instance.pk and not user.has_perm("projects.change_project_budget"):
@@ -85,9 +104,19 @@ class MilestoneForm(forms.ModelForm):
         widgets = {"due_on": DATE, "order": forms.NumberInput(attrs={"min": 0, "style": "width: 5rem"})}
 
 
-MilestoneFormSet = inlineformset_factory(
-    Project, Milestone, form=MilestoneForm, extra=2, can_delete=True, min_num=0, validate_min=False
-)
+def milestone_formset(user, data=None, *, instance):
+    """The milestone rows of the project form. Removing a milestone needs the right to delete
+    one: without it the rows have no delete box and a posted one is ignored."""
+    formset_class = inlineformset_factory(
+        Project,
+        Milestone,
+        form=MilestoneForm,
+        extra=2,
+        can_delete=user.has_perm("milestones.delete_milestone"),
+        min_num=0,
+        validate_min=False,
+    )
+    return formset_class(data, instance=instance, prefix="milestones")
 
 
 def check_plan(form, formset):
@@ -154,11 +183,7 @@ class ProjectFilterForm(forms.Form):
 
 
 class ProjectStatusForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[
-            (value, label) for value, label in Project.Status.choices if value != Project.Status.COMPLETED
-        ]
-    )
+    status = forms.ChoiceField(choices=settable_statuses)
 
 
 class MilestoneStatusForm(forms.Form):

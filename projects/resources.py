@@ -4,13 +4,16 @@ Export only: a project, its milestones and its payments are written through
 projects.services, which a spreadsheet import would go around. Money is a plain
 decimal ("1250.00", never "1,250.00") beside its currency code, dates are ISO
 (2025-03-31), so the files read the same whatever the language of the browser.
+Text that a spreadsheet would run as a formula is exported as text
+(outsourcing.spreadsheets).
 """
 
 from decimal import Decimal
 
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from milestones.models import Milestone
+from outsourcing.spreadsheets import TextSafeResource
 from projects.models import Payment, Project
 
 
@@ -37,7 +40,7 @@ def date(attribute):
     return column(attribute, ISO_DATE)
 
 
-class ProjectResource(resources.ModelResource):
+class ProjectResource(TextSafeResource):
     freelancer = column("freelancer__name", name="freelancer")
     freelancer_email = column("freelancer__email", name="freelancer_email")
     owner = column("owner__username", name="owner")
@@ -86,7 +89,7 @@ class ProjectResource(resources.ModelResource):
         return Project.objects.with_details()
 
 
-class MilestoneResource(resources.ModelResource):
+class MilestoneResource(TextSafeResource):
     project = column("project__title", name="project")
     currency = column("project__currency", name="currency")
     due_on = date("due_on")
@@ -100,7 +103,7 @@ class MilestoneResource(resources.ModelResource):
         return Milestone.objects.select_related("project")
 
 
-class PaymentResource(resources.ModelResource):
+class PaymentResource(TextSafeResource):
     project = column("project__title", name="project")
     currency = column("project__currency", name="currency")
     milestone = column("milestone__title", name="milestone")

@@ -122,7 +122,9 @@ def update_project(*, project, by, milestones=(), removed=(), skills=None, overr
     schedule = ("start_on", "due_on", "checkin_every_days", "status")
     schedule_changed = any(getattr(stored, name) != getattr(project, name) for name in schedule)
     if project.status == Project.Status.ACTIVE and (schedule_changed or milestones or removed):
-        plan_checkins(project=project)
+        # Planned from the milestones as saved now: the project on a page may hold them as
+        # prefetched before this edit, a removed one included.
+        plan_checkins(project=Project.objects.get(pk=project.pk))
     return project
 
 

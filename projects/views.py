@@ -15,7 +15,6 @@ from projects import charts, services
 from projects.forms import (
     BackupForm,
     CompletionForm,
-    MilestoneFormSet,
     MilestoneStatusForm,
     PaymentForm,
     ProjectFilterForm,
@@ -23,6 +22,7 @@ from projects.forms import (
     ProjectStatusForm,
     ReplaceFreelancerForm,
     check_plan,
+    milestone_formset,
 )
 from projects.models import Backup, Project
 
@@ -99,7 +99,7 @@ def suggested_backups(project):
 @permission_required("projects.add_project", raise_exception=True)
 def project_create(request):
     form = ProjectForm(request.POST or None, user=request.user)
-    formset = MilestoneFormSet(request.POST or None, instance=form.instance, prefix="milestones")
+    formset = milestone_formset(request.user, request.POST or None, instance=form.instance)
     if request.method == "POST" and check_plan(form, formset):
         try:
             project = services.create_project(
@@ -121,7 +121,7 @@ def project_create(request):
 def project_edit(request, pk):
     project = get_project(pk)
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
-    formset = MilestoneFormSet(request.POST or None, instance=project, prefix="milestones")
+    formset = milestone_formset(request.user, request.POST or None, instance=project)
     if request.method == "POST" and check_plan(form, formset):
         try:
             milestones = formset.save(commit=False)

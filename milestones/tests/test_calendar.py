@@ -4,6 +4,7 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -287,3 +288,48 @@ def test_anonymous_visitors_cannot_download_an_invitation(client):
 
 def test_the_invitation_of_a_missing_check_in_is_a_404(owner_client):
     assert owner_client.get(reverse("milestones:invite", args=[999999])).status_code == HTTPStatus.NOT_FOUND
+
+
+# Who may keep a feed
+
+
+def test_a_deactivated_users_feed_answers_like_an_unknown_secret(client, owner):
+    CheckInFactory(project=a_project(owner), scheduled_for=at(1))
+    feed = CalendarFeed.rotate(owner)
+    owner.is_active = False
+    owner.save()
+
+    assert client.get(feed_url(feed)).status_code == HTTPStatus.NOT_FOUND
+
+
+def revoke_in_admin(client, *feeds):
+    return client.post(
+        reverse("admin:milestones_calendarfeed_changelist"),
+        {"action": "revoke", "index": "0", ACTION_CHECKBOX_NAME: [feed.pk for feed in feeds]},
+        follow=True,
+    )
+
+
+def test_the_owner_revokes_anyones_feed_in_the_admin(owner_client, owner, assistant):
+    theirs = CalendarFeed.rotate(assistant)
+    mine = CalendarFeed.rotate(owner)
+
+    listing = owner_client.get(reverse("admin:milestones_calendarfeed_changelist"))
+    response = revoke_in_admin(owner_client, theirs)
+
+    assert theirs.secret not in listing.text
+    assert "Calendar links revoked: sam." in response.text
+    assert owner_client.get(feed_url(theirs)).status_code == HTTPStatus.NOT_FOUND
+    assert owner_client.get(feed_url(mine)).status_code == HTTPStatus.OK
+
+
+def test_an_assistant_cannot_revoke_feeds(client, owner, assistant):
+    assistant.is_staff = True
+    assistant.save()
+    feed = CalendarFeed.rotate(owner)
+    client.force_login(assistant)
+
+    response = revoke_in_admin(client, feed)
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert CalendarFeed.objects.filter(pk=feed.pk).exists()
