@@ -26,6 +26,9 @@ from projects.forms import (
 )
 from projects.models import Backup, Project
 
+# Rows per list on a project page (check-ins planned, held, payments); each pages on its own.
+PROJECT_PAGE_ROWS = 10
+
 
 def get_project(pk):
     """The one lookup for a project page: what health, money and progress need, 404 if absent."""
@@ -56,15 +59,18 @@ def render_project(request, project, *, bound=None, status=200):
         **(bound or {}),
     }
     checkins = project.checkins.select_related("milestone")
-    planned = list(checkins.planned())
+    # Long projects gather thousands of check-ins and many payments: each list shows a page.
+    planned = checkins.planned().order_by("scheduled_for", "pk")
+    held = checkins.held().order_by("-held_on", "-scheduled_for", "-pk")
+    payments = project.payments.select_related("milestone").order_by("-paid_on", "-pk")
     context = {
         "project": project,
         "milestones": project.milestones.all(),
         "milestone_statuses": Milestone.Status.choices,
-        "payments": project.payments.select_related("milestone").order_by("-paid_on", "-pk"),
-        "held_checkins": checkins.held().order_by("-held_on"),
-        "planned_checkins": planned,
-        "next_checkin": next((checkin for checkin in planned if not checkin.is_overdue), None),
+        "payments": paginate(request, payments, per_page=PROJECT_PAGE_ROWS, param="payments_page"),
+        "held_checkins": paginate(request, held, per_page=PROJECT_PAGE_ROWS, param="held_page"),
+        "planned_checkins": paginate(request, planned, per_page=PROJECT_PAGE_ROWS, param="planned_page"),
+        "next_checkin": checkins.upcoming().order_by("scheduled_for", "pk").first(),
         "assignments": project.assignments.select_related("freelancer"),
         "backups": project.backups.select_related("freelancer"),
         "suggested_backups": suggested_backups(project),

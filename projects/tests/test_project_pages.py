@@ -355,11 +355,32 @@ def test_the_project_page_runs_a_fixed_number_of_queries(owner_client, django_as
 
 
 # session, user, user permissions, group permissions; the project with
-# freelancer and owner, its milestones, its payments; the project's skills
-# (for backup suggestions); payments with their milestones; the milestones
-# for the payment form; held check-ins; planned check-ins; assignments;
-# backups; the freelancers for the backup form; reviews; history.
-QUERIES_ON_PROJECT_PAGE = 17
+# freelancer and owner, its milestones, its payments; the counts of payments,
+# held and planned check-ins and one page of each (payments with their
+# milestones); the next check-in; the project's skills (for backup
+# suggestions); the milestones for the payment form; assignments; backups;
+# the freelancers for the backup form; reviews; history.
+QUERIES_ON_PROJECT_PAGE = 20
+
+
+def test_the_project_page_shows_a_page_of_check_ins_and_payments_with_the_rest_a_click_away(owner_client):
+    project = ProjectFactory(freelancer=vetted_freelancer())
+    planned = [
+        CheckInFactory(project=project, scheduled_for=timezone.now() + datetime.timedelta(days=n + 1))
+        for n in range(25)
+    ]
+    for n in range(12):
+        PaymentFactory(project=project, amount=Decimal("1.00"), note=f"Invoice {n}")
+
+    first = owner_client.get(project.get_absolute_url())
+    last = owner_client.get(project.get_absolute_url(), {"planned_page": 3})
+
+    assert [c.pk for c in first.context["planned_checkins"]["page"]] == [c.pk for c in planned[:10]]
+    assert [c.pk for c in last.context["planned_checkins"]["page"]] == [c.pk for c in planned[20:]]
+    assert first.context["payments"]["page"].paginator.count == 12
+    assert len(first.context["payments"]["page"]) == 10
+    assert first.context["next_checkin"] == planned[0]
+    assert "?planned_page=2#checkins" in first.content.decode()
 
 
 def test_the_project_page_shows_who_changed_the_budget_from_what_to_what(owner_client):
