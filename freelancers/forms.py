@@ -8,6 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
+from outsourcing.dates import date_range_formfield, validate_typed_date
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
@@ -140,6 +141,7 @@ class FreelancerFilterForm(forms.Form):
 class ReferenceForm(forms.ModelForm):
     class Meta:
         model = Reference
+        formfield_callback = date_range_formfield
         fields = ["name", "relationship", "contact", "contacted_on", "outcome", "notes"]
         widgets = {"contacted_on": DATE, "notes": SHORT_TEXT}
 
@@ -188,6 +190,7 @@ class WorkSampleForm(forms.ModelForm):
 class InterviewForm(forms.ModelForm):
     class Meta:
         model = Interview
+        formfield_callback = date_range_formfield
         fields = ["held_on", "channel", "questions_asked", "notes", "red_flags", "recommendation"]
         widgets = {
             "held_on": DATE,
@@ -211,6 +214,7 @@ NO_SECRETS_NOTE = (
 class AccessGrantForm(forms.ModelForm):
     class Meta:
         model = AccessGrant
+        formfield_callback = date_range_formfield
         fields = ["system", "access_level", "project", "why_needed", "granted_on", "revoke_by"]
         widgets = {"granted_on": DATE, "revoke_by": DATE, "why_needed": SHORT_TEXT}
         help_texts = {"why_needed": NO_SECRETS_NOTE}
@@ -230,7 +234,9 @@ class AccessGrantForm(forms.ModelForm):
 
 
 class RevocationForm(forms.Form):
-    revoked_on = forms.DateField(label="Revoked on", initial=timezone.localdate, widget=DATE)
+    revoked_on = forms.DateField(
+        label="Revoked on", initial=timezone.localdate, widget=DATE, validators=[validate_typed_date]
+    )
 
 
 # "password: hunter2", "API key = ...": a word for a secret followed by a value.

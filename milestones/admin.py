@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from milestones.models import CheckIn, Milestone
+from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
 from outsourcing.money import format_money
 from projects import services
 from projects.admin import HistoryExportAdmin
@@ -91,7 +92,7 @@ class HeldFilter(admin.SimpleListFilter):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(SimpleHistoryAdmin):
+class CheckInAdmin(CheckedAutocompleteAdminMixin, SimpleHistoryAdmin):
     list_display = ("project", "scheduled_for", "held_on", "on_track", "milestone")
     list_filter = (HeldFilter, "on_track")
     list_select_related = ("project", "milestone")
