@@ -7,7 +7,16 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
+from freelancers.models import (
+    AccessGrant,
+    Freelancer,
+    Interview,
+    Reference,
+    Skill,
+    Testimonial,
+    WorkSample,
+    normalize_skill_name,
+)
 from outsourcing.dates import date_range_formfield, validate_typed_date
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -75,17 +84,13 @@ class FreelancerForm(forms.ModelForm):
         return self.cleaned_data["email"].strip()
 
     def clean_new_skills(self):
-        names = [name.strip() for name in self.cleaned_data["new_skills"].split(",") if name.strip()]
+        # Measured as stored: normalising can lengthen a name (one ligature, several letters).
+        typed = (normalize_skill_name(name) for name in self.cleaned_data["new_skills"].split(","))
+        names = [name for name in typed if name]
         too_long = [name for name in names if len(name) > Skill._meta.get_field("name").max_length]
         if too_long:
             raise forms.ValidationError(f"“{too_long[0][:30]}…” is too long for a skill name.")
         return names
-
-    def _save_m2m(self):
-        super()._save_m2m()
-        for name in self.cleaned_data.get("new_skills", []):
-            skill = Skill.objects.filter(name__iexact=name).first() or Skill.objects.create(name=name)
-            self.instance.skills.add(skill)
 
 
 class FreelancerFilterForm(forms.Form):
