@@ -20,10 +20,11 @@ from import_export.formats import base_formats
 from freelancers import services
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
 from freelancers.resources import FreelancerResource, ReferenceResource
+from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
 from outsourcing.history import HistoryAdmin
 
 
-class HistoryImportExportAdmin(ImportExportModelAdmin, HistoryAdmin):
+class HistoryImportExportAdmin(CheckedAutocompleteAdminMixin, ImportExportModelAdmin, HistoryAdmin):
     """Change history to read, plus import and export as CSV or XLSX for those allowed to write."""
 
     formats = [base_formats.CSV, base_formats.XLSX]
@@ -322,7 +323,7 @@ class GrantStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(HistoryAdmin):
+class AccessGrantAdmin(CheckedAutocompleteAdminMixin, HistoryAdmin):
     form = AccessGrantForm
     list_display = (
         "system",

@@ -7,7 +7,17 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
+from freelancers.models import (
+    AccessGrant,
+    Freelancer,
+    Interview,
+    Reference,
+    Skill,
+    Testimonial,
+    WorkSample,
+    normalize_skill_name,
+)
+from outsourcing.dates import date_range_formfield, validate_typed_date
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
@@ -74,17 +84,13 @@ class FreelancerForm(forms.ModelForm):
         return self.cleaned_data["email"].strip()
 
     def clean_new_skills(self):
-        names = [name.strip() for name in self.cleaned_data["new_skills"].split(",") if name.strip()]
+        # Measured as stored: normalising can lengthen a name (one ligature, several letters).
+        typed = (normalize_skill_name(name) for name in self.cleaned_data["new_skills"].split(","))
+        names = [name for name in typed if name]
         too_long = [name for name in names if len(name) > Skill._meta.get_field("name").max_length]
         if too_long:
             raise forms.ValidationError(f"“{too_long[0][:30]}…” is too long for a skill name.")
         return names
-
-    def _save_m2m(self):
-        super()._save_m2m()
-        for name in self.cleaned_data.get("new_skills", []):
-            skill = Skill.objects.filter(name__iexact=name).first() or Skill.objects.create(name=name)
-            self.instance.skills.add(skill)
 
 
 class FreelancerFilterForm(forms.Form):
@@ -140,6 +146,7 @@ class FreelancerFilterForm(forms.Form):
 class ReferenceForm(forms.ModelForm):
     class Meta:
         model = Reference
+        formfield_callback = date_range_formfield
         fields = ["name", "relationship", "contact", "contacted_on", "outcome", "notes"]
         widgets = {"contacted_on": DATE, "notes": SHORT_TEXT}
 
@@ -188,6 +195,7 @@ class WorkSampleForm(forms.ModelForm):
 class InterviewForm(forms.ModelForm):
     class Meta:
         model = Interview
+        formfield_callback = date_range_formfield
         fields = ["held_on", "channel", "questions_asked", "notes", "red_flags", "recommendation"]
         widgets = {
             "held_on": DATE,
@@ -211,6 +219,7 @@ NO_SECRETS_NOTE = (
 class AccessGrantForm(forms.ModelForm):
     class Meta:
         model = AccessGrant
+        formfield_callback = date_range_formfield
         fields = ["system", "access_level", "project", "why_needed", "granted_on", "revoke_by"]
         widgets = {"granted_on": DATE, "revoke_by": DATE, "why_needed": SHORT_TEXT}
         help_texts = {"why_needed": NO_SECRETS_NOTE}
@@ -230,7 +239,9 @@ class AccessGrantForm(forms.ModelForm):
 
 
 class RevocationForm(forms.Form):
-    revoked_on = forms.DateField(label="Revoked on", initial=timezone.localdate, widget=DATE)
+    revoked_on = forms.DateField(
+        label="Revoked on", initial=timezone.localdate, widget=DATE, validators=[validate_typed_date]
+    )
 
 
 # "password: hunter2", "API key = ...": a word for a secret followed by a value.

@@ -1,6 +1,7 @@
 """Freelancers and their vetting record: who they are, what was checked, what they hold."""
 
 import secrets
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from functools import cache
@@ -35,8 +36,23 @@ def count_of(queryset):
     return Coalesce(Subquery(counted), 0)
 
 
+def normalize_skill_name(text):
+    """The form a skill name is stored in: Unicode compatibility characters (a Kelvin sign
+    for K, full-width letters, ligatures) become the plain letters they stand for."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+class SkillQuerySet(models.QuerySet):
+    def named(self, name):
+        """Skills the unique index counts as `name`: compared with the database's LOWER(), the
+        function the index uses, so a name found free here can also be stored."""
+        return self.alias(lowered=Lower("name")).filter(lowered=Lower(Value(normalize_skill_name(name))))
+
+
 class Skill(models.Model):
     name = models.CharField(max_length=60)
+
+    objects = SkillQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

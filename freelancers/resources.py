@@ -27,7 +27,7 @@ class SkillNamesWidget(widgets.ManyToManyWidget):
         names = dict.fromkeys(name.strip() for name in str(value or "").split(self.separator))
         skills = []
         for name in filter(None, names):
-            skill = Skill.objects.filter(name__iexact=name).first()
+            skill = Skill.objects.named(name).first()
             if skill is None:
                 skill = Skill(name=name)
                 try:

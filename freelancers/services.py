@@ -5,16 +5,36 @@ change is made. Each raises ValidationError with plain words when refused.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from freelancers.models import AccessGrant, Freelancer
+from freelancers.models import AccessGrant, Freelancer, Skill, normalize_skill_name
 
 
 def _by(instance, user):
     # django-simple-history records this user as the author of the change.
     instance._history_user = user
     return instance
+
+
+@transaction.atomic
+def save_freelancer(*, freelancer, skills, new_skill_names=(), by=None):
+    """Save a freelancer typed in a form with their skills, all or nothing; a new skill name
+    that the database already knows (in any case or Unicode form) means that skill."""
+    _by(freelancer, by).save()
+    freelancer.skills.set([*skills, *(skill_named(name) for name in new_skill_names)])
+    return freelancer
+
+
+def skill_named(name):
+    """The skill called `name`, created if it is new."""
+    if existing := Skill.objects.named(name).first():
+        return existing
+    try:
+        with transaction.atomic():  # a savepoint: someone may add the same skill at this moment
+            return Skill.objects.create(name=normalize_skill_name(name))
+    except IntegrityError:
+        return Skill.objects.named(name).get()
 
 
 @transaction.atomic

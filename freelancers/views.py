@@ -105,11 +105,20 @@ def render_profile(request, freelancer, *, bound=None, revoking=None, status=200
     return render(request, "freelancers/freelancer_detail.html", context, status=status)
 
 
+def save_freelancer(request, form):
+    return services.save_freelancer(
+        freelancer=form.save(commit=False),
+        skills=form.cleaned_data["skills"],
+        new_skill_names=form.cleaned_data["new_skills"],
+        by=request.user,
+    )
+
+
 @permission_required("freelancers.add_freelancer", raise_exception=True)
 def freelancer_create(request):
     form = FreelancerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        freelancer = form.save()
+        freelancer = save_freelancer(request, form)
         messages.success(request, f"{freelancer.name} was added. Next: check their references.")
         return redirect(freelancer)
     return render(request, "freelancers/freelancer_form.html", {"form": form})
@@ -120,7 +129,7 @@ def freelancer_edit(request, pk):
     freelancer = get_freelancer(pk)
     form = FreelancerForm(request.POST or None, instance=freelancer)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        save_freelancer(request, form)
         messages.success(request, f"Changes to {freelancer.name} were saved.")
         return redirect(freelancer)
     return render(request, "freelancers/freelancer_form.html", {"form": form, "freelancer": freelancer})

@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from milestones.models import CalendarFeed, CheckIn, Milestone
+from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
 from outsourcing.history import HistoryAdmin
 from outsourcing.money import format_money
 from projects import services
@@ -92,7 +93,7 @@ class HeldFilter(admin.SimpleListFilter):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(HistoryAdmin):
+class CheckInAdmin(CheckedAutocompleteAdminMixin, HistoryAdmin):
     list_display = ("project", "scheduled_for", "held_on", "on_track", "milestone")
     list_filter = (HeldFilter, "on_track")
     list_select_related = ("project", "milestone")

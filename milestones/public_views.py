@@ -18,6 +18,7 @@ from milestones.forms import FreelancerUpdateForm
 from milestones.links import checkin_for_token
 from milestones.models import CalendarFeed
 from milestones.time_zones import for_reader, freelancer_zone
+from outsourcing.client_address import client_address
 from outsourcing.form_errors import add_service_errors
 
 # An ETag from the response's content, and 304 Not Modified when the client has it already.
@@ -26,6 +27,9 @@ condition_on_content = decorator_from_middleware(ConditionalGetMiddleware)
 # Posts allowed per (count, seconds): enough for a freelancer correcting a typo, too few to flood the owner.
 POSTS_PER_TOKEN = (5, 10 * 60)
 POSTS_PER_ADDRESS = (20, 60 * 60)
+# Posts with a link that does not work, per address. Counted apart from the budget above, so
+# nobody can use up a freelancer's budget with made-up links; lower, since no one needs many.
+REFUSED_POSTS_PER_ADDRESS = (10, 60 * 60)
 
 TOO_MANY = (
     "Too many updates were posted from here in a short time. Nothing was saved: "
@@ -41,6 +45,19 @@ THANKS = {
 def link_invalid(request):
     """The one answer to every link that does not work, whatever the reason: it reveals nothing."""
     return render(request, "milestones/checkin_link_invalid.html", status=HTTPStatus.FORBIDDEN)
+
+
+def too_many(limits):
+    """The 429 answer when any of `limits` was exceeded, else None. Every counter counts
+    the post, so no limit can be dodged through another."""
+    exceeded = [limit for name, key, limit in limits if over_limit(name, key, limit)]
+    if not exceeded:
+        return None
+    response = HttpResponse(
+        TOO_MANY, status=HTTPStatus.TOO_MANY_REQUESTS, content_type="text/plain; charset=utf-8"
+    )
+    response["Retry-After"] = str(max(seconds for _, seconds in exceeded))
+    return response
 
 
 def over_limit(name, key, limit):
@@ -61,22 +78,16 @@ def over_limit(name, key, limit):
 @require_http_methods(["GET", "POST"])
 def checkin_update(request, token):
     """The freelancer's update form, opened by the signed token alone."""
-    if request.method == "POST":
-        # Both counters count every post, so neither limit can be dodged through the other.
-        counters = [
-            ("token", token, POSTS_PER_TOKEN),
-            ("address", request.META.get("REMOTE_ADDR", ""), POSTS_PER_ADDRESS),
-        ]
-        exceeded = [limit for name, key, limit in counters if over_limit(name, key, limit)]
-        if exceeded:
-            response = HttpResponse(
-                TOO_MANY, status=HTTPStatus.TOO_MANY_REQUESTS, content_type="text/plain; charset=utf-8"
-            )
-            response["Retry-After"] = str(max(seconds for _, seconds in exceeded))
-            return response
+    posting = request.method == "POST"
+    address = client_address(request)
     checkin = checkin_for_token(token)
     if checkin is None:
-        return link_invalid(request)
+        refused = posting and too_many([("refused", address, REFUSED_POSTS_PER_ADDRESS)])
+        return refused or link_invalid(request)
+    if posting and (
+        limited := too_many([("token", token, POSTS_PER_TOKEN), ("address", address, POSTS_PER_ADDRESS)])
+    ):
+        return limited
     # A second visit starts from the update already sent, to correct rather than retype it.
     stored = {field: getattr(checkin, column) for field, column in services.UPDATE_FIELDS.items()}
     form = FreelancerUpdateForm(

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Refuses NUL characters and impossible dates before anything looks them up.
+    "outsourcing.request_guard.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,6 +116,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind the proxy, count failures against the client, not the proxy everyone shares.
+AXES_CLIENT_IP_CALLABLE = "outsourcing.client_address.client_address"
 
 # Times are stored in UTC and shown in TIME_ZONE.
 LANGUAGE_CODE = "en-us"
@@ -241,9 +245,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Production hardening, on whenever DEBUG is off.
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BEHIND_TLS_PROXY", False) else None
-)
+BEHIND_TLS_PROXY = env.boolean("BEHIND_TLS_PROXY", False)
+# How many proxies we run in front of the app, each appending to X-Forwarded-For: the client's
+# address is the entry this far from the right (outsourcing/client_address.py).
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 1)
+if TRUSTED_PROXY_COUNT < 1:
+    raise env.ConfigurationError("TRUSTED_PROXY_COUNT", f"must be 1 or more, not {TRUSTED_PROXY_COUNT}.")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SESSION_COOKIE_SECURE = not DEBUG

@@ -23,6 +23,7 @@ from import_export.formats import base_formats
 
 from freelancers.models import Freelancer
 from milestones.models import Milestone
+from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
 from outsourcing.history import HistoryAdmin
 from outsourcing.money import format_money
 from projects import services
@@ -32,7 +33,7 @@ from projects.models import Assignment, Backup, Payment, Project, leeway_problem
 from projects.resources import PaymentResource, ProjectResource
 
 
-class HistoryExportAdmin(ExportMixin, HistoryAdmin):
+class HistoryExportAdmin(CheckedAutocompleteAdminMixin, ExportMixin, HistoryAdmin):
     """Change history to read, plus export as CSV or XLSX for whoever may see the rows.
 
     Export only: a spreadsheet import would go around the services.

@@ -5,6 +5,7 @@ from django.forms import inlineformset_factory
 
 from freelancers.models import Freelancer
 from milestones.models import Milestone
+from outsourcing.dates import date_range_formfield
 from outsourcing.money import format_money
 from projects.health import AMBER, GREEN, RED
 from projects.models import Backup, Payment, Project, Review, leeway_problem
@@ -45,6 +46,7 @@ class ProjectForm(forms.ModelForm):
 
     class Meta:
         model = Project
+        formfield_callback = date_range_formfield
         fields = [
             "title",
             "brief",
@@ -111,6 +113,7 @@ def milestone_formset(user, data=None, *, instance):
         Project,
         Milestone,
         form=MilestoneForm,
+        formfield_callback=date_range_formfield,
         extra=2,
         can_delete=user.has_perm("milestones.delete_milestone"),
         min_num=0,
@@ -193,6 +196,7 @@ class MilestoneStatusForm(forms.Form):
 class PaymentForm(forms.ModelForm):
     class Meta:
         model = Payment
+        formfield_callback = date_range_formfield
         fields = ["amount", "paid_on", "milestone", "note"]
         widgets = {"paid_on": DATE}
 
@@ -223,6 +227,7 @@ class ReplaceFreelancerForm(forms.Form):
 class BackupForm(forms.ModelForm):
     class Meta:
         model = Backup
+        formfield_callback = date_range_formfield
         fields = ["freelancer", "rank", "last_confirmed_on", "note"]
         widgets = {"last_confirmed_on": DATE}
 
@@ -235,6 +240,13 @@ class BackupForm(forms.ModelForm):
             .exclude(pk=project.freelancer_id)
             .order_by("name")
         )
+
+    def _get_validation_exclusions(self):
+        # The page sets the project, so Django would leave it out of the checks, and with it the
+        # rule that a freelancer is a backup once per project: check that rule here, beside the field.
+        exclude = super()._get_validation_exclusions()
+        exclude.discard("project")
+        return exclude
 
 
 class CompletionForm(forms.ModelForm):
@@ -252,6 +264,7 @@ class CompletionForm(forms.ModelForm):
 
     class Meta:
         model = Review
+        formfield_callback = date_range_formfield
         fields = [
             "quality",
             "communication",
