@@ -2,7 +2,9 @@
 changed only where a test types something."""
 
 from html.parser import HTMLParser
+from http import HTTPStatus
 
+from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
 NOT_SENT = {"submit", "button", "image", "reset", "file"}
@@ -90,3 +92,16 @@ def fill_new_row(data, prefix, **values):
     for field, value in values.items():
         data[f"{prefix}-{index}-{field}"] = value
     return f"{prefix}-{index}"
+
+
+def save_edit_page(client, project, change):
+    """Open the project's edit page, let `change` type into its form (a MultiValueDict), save."""
+    url = reverse("projects:edit", args=[project.pk])
+    data = form_on(client.get(url).text, having="milestones-TOTAL_FORMS")
+    change(data)
+    response = client.post(url, data)
+    assert response.status_code == HTTPStatus.FOUND, response.context and [
+        response.context["form"].errors,
+        response.context["formset"].errors,
+    ]
+    return response

@@ -5,14 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.urls import reverse
 from django.utils import timezone
 
 from milestones.models import CheckIn, Milestone, Reminder
 from projects import services
 from projects.models import Project
 from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory
-from projects.tests.form_posts import fill_new_row, form_on, row_of
+from projects.tests.form_posts import fill_new_row, row_of, save_edit_page
 
 pytestmark = pytest.mark.django_db
 
@@ -428,19 +427,10 @@ def test_any_one_thing_written_makes_a_check_in_one_with_writing(field, value):
 # Through the edit page, as a browser posts it: re-planned from the milestones as saved.
 
 
-def edit(client, project, change):
-    url = reverse("projects:edit", args=[project.pk])
-    data = form_on(client.get(url).text, having="milestones-TOTAL_FORMS")
-    change(data)
-    response = client.post(url, data)
-    assert response.status_code == 302, response.context and response.context["formset"].errors
-    return response
-
-
 def test_a_milestone_added_on_the_edit_page_gets_its_check_in_the_day_before(owner_client, owner):
     project = new_project(owner)
 
-    edit(
+    save_edit_page(
         owner_client,
         project,
         lambda data: fill_new_row(
@@ -458,7 +448,7 @@ def test_a_milestone_moved_on_the_edit_page_takes_its_check_in_along(owner_clien
     def move_design(data):
         data[f"{row_of(data, 'milestones', 'Design')}-due_on"] = "2025-06-26"
 
-    edit(owner_client, project, move_design)
+    save_edit_page(owner_client, project, move_design)
 
     assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 25), D(2025, 6, 29)]
     assert project.checkins.get(scheduled_for__date=D(2025, 6, 25)).milestone.title == "Design"

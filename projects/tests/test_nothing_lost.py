@@ -26,7 +26,7 @@ from milestones.models import CheckIn, Milestone, Reminder
 from projects import services
 from projects.models import Backup, Payment, Project, Review
 from projects.tests.factories import BackupFactory, MilestoneFactory, PaymentFactory, ProjectFactory
-from projects.tests.form_posts import fill_new_row, form_on, row_of
+from projects.tests.form_posts import fill_new_row, form_on, row_of, save_edit_page
 
 pytestmark = pytest.mark.django_db
 
@@ -93,19 +93,6 @@ def post_update(link, **changes):
     return Client().post(link, {**UPDATE, **changes})
 
 
-def edit(client, project, change):
-    """Open the project's edit page, let `change` type into the form, and save it."""
-    url = reverse("projects:edit", args=[project.pk])
-    data = form_on(client.get(url).text, having="milestones-TOTAL_FORMS")
-    change(data)
-    response = client.post(url, data)
-    assert response.status_code == HTTPStatus.FOUND, response.context and [
-        response.context["form"].errors,
-        response.context["formset"].errors,
-    ]
-    return response
-
-
 def move_milestone(title, day):
     def change(data):
         data[f"{row_of(data, 'milestones', title)}-due_on"] = day.isoformat()
@@ -123,7 +110,7 @@ def test_moving_a_milestone_keeps_the_freelancers_update_and_the_emailed_link_ke
     link = emailed_link(before_design)
     assert post_update(link).status_code == HTTPStatus.OK
 
-    edit(owner_client, project, move_milestone("Design", D(2025, 6, 21)))
+    save_edit_page(owner_client, project, move_milestone("Design", D(2025, 6, 21)))
 
     moved = CheckIn.objects.get(pk=before_design.pk)
     assert timezone.localdate(moved.scheduled_for) == D(2025, 6, 20)
@@ -149,7 +136,7 @@ def test_an_emailed_link_keeps_working_when_the_cadence_changes(owner_client, pr
     def every_three_days(data):
         data["checkin_every_days"] = "3"
 
-    edit(owner_client, project, every_three_days)
+    save_edit_page(owner_client, project, every_three_days)
 
     assert CheckIn.objects.filter(pk=before_design.pk).exists()
     assert Client().get(link).status_code == HTTPStatus.OK
@@ -166,7 +153,7 @@ def test_the_owners_notes_on_a_check_in_survive_a_re_plan(owner_client, project)
     def later_start(data):
         data["start_on"] = D(2025, 6, 3).isoformat()  # the cadence moves to the 24th, then 1 July is past due
 
-    edit(owner_client, project, later_start)
+    save_edit_page(owner_client, project, later_start)
 
     kept = CheckIn.objects.get(pk=later.pk)
     assert kept.next_steps == "Ask about the photo budget."
@@ -275,7 +262,7 @@ def test_removing_a_milestone_keeps_its_payments_and_its_check_in_with_an_update
     def remove_design(data):
         data[f"{row_of(data, 'milestones', 'Design')}-DELETE"] = "on"
 
-    edit(owner_client, project, remove_design)
+    save_edit_page(owner_client, project, remove_design)
 
     assert not Milestone.objects.filter(pk=design.pk).exists()
     payment.refresh_from_db()
@@ -297,7 +284,7 @@ def test_a_milestone_added_on_the_edit_page_keeps_the_check_ins_with_writing(own
             data, "milestones", title="Copy", due_on="2025-06-24", amount="50.00", status="planned", order="2"
         )
 
-    edit(owner_client, project, add_copy)
+    save_edit_page(owner_client, project, add_copy)
 
     kept = CheckIn.objects.get(pk=written.pk)
     assert kept.freelancer_progress == UPDATE["progress"]
@@ -341,6 +328,29 @@ def test_moving_a_milestone_in_the_admin_moves_its_check_in_with_its_update(admi
     moved = CheckIn.objects.get(pk=written.pk)
     assert timezone.localdate(moved.scheduled_for) == D(2025, 6, 24)
     assert moved.freelancer_progress == UPDATE["progress"]
+
+
+def test_flagging_do_not_hire_in_bulk_keeps_the_reason_written_before(admin_client, ana):
+    ana.do_not_hire, ana.do_not_hire_reason = True, "Billed hours nobody worked, in May."
+    ana.save()
+    bo = FreelancerFactory(name="Bo")
+
+    response = admin_client.post(
+        reverse("admin:freelancers_freelancer_changelist"),
+        {
+            "action": "flag_do_not_hire",
+            helpers.ACTION_CHECKBOX_NAME: [ana.pk, bo.pk],
+            "apply": "1",
+            "reason": "Missed every deadline.",
+        },
+        follow=True,
+    )
+
+    ana.refresh_from_db()
+    bo.refresh_from_db()
+    assert ana.do_not_hire_reason == "Billed hours nobody worked, in May."
+    assert (bo.do_not_hire, bo.do_not_hire_reason) == (True, "Missed every deadline.")
+    assert "Flagged already, their reason is kept: Ana Lima." in response.text
 
 
 # Spreadsheet imports.
