@@ -240,13 +240,23 @@ class FreelancerAdmin(HistoryImportExportAdmin):
         # First the action shows a page asking for the reason; that page posts back here with "apply".
         form = DoNotHireForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
+            # One reason typed for many must not replace the reason written for one flagged before.
+            flagged_before = [freelancer.name for freelancer in queryset if freelancer.do_not_hire]
+            to_flag = [freelancer for freelancer in queryset if not freelancer.do_not_hire]
             with transaction.atomic():
-                for freelancer in queryset:
+                for freelancer in to_flag:
                     services.mark_do_not_hire(
                         freelancer=freelancer, reason=form.cleaned_data["reason"], by=request.user
                     )
-            names = ", ".join(freelancer.name for freelancer in queryset)
-            self.message_user(request, f"Flagged do-not-hire: {names}.", messages.SUCCESS)
+            if to_flag:
+                names = ", ".join(freelancer.name for freelancer in to_flag)
+                self.message_user(request, f"Flagged do-not-hire: {names}.", messages.SUCCESS)
+            if flagged_before:
+                self.message_user(
+                    request,
+                    f"Flagged already, their reason is kept: {', '.join(flagged_before)}.",
+                    messages.INFO,
+                )
             return None
         context = {
             **self.admin_site.each_context(request),

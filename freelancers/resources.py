@@ -4,7 +4,9 @@ Each row is checked like a form would check it: the model's full_clean(), so the
 database constraints' messages and the approval rule (Freelancer.clean) become
 that row's errors. A file with any bad row imports nothing at all: a
 spreadsheet is one change, not thirty. Text that a spreadsheet would run as a
-formula is exported as text (outsourcing.spreadsheets).
+formula is exported as text (outsourcing.spreadsheets). A blank text cell keeps the
+text already written (notes, sources, contacts): a sheet with an empty column never
+wipes them; text is cleared on the freelancer's page, not by an import.
 """
 
 from decimal import InvalidOperation
@@ -70,6 +72,14 @@ def keep_when_blank(attribute, widget=None):
 
 
 class AllOrNothingResource(TextSafeResource):
+    @classmethod
+    def field_from_django_field(cls, field_name, django_field, readonly):
+        field = super().field_from_django_field(field_name, django_field, readonly)
+        if isinstance(django_field, (models.CharField, models.TextField)):
+            # As keep_when_blank(): a blank cell keeps what a person wrote there.
+            field.default, field.saves_null_values = None, False
+        return field
+
     @classmethod
     def widget_from_django_field(cls, f, default=widgets.Widget):
         # Long text like short text: an empty spreadsheet cell is "", never NULL.

@@ -4,8 +4,9 @@ import secrets
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -55,6 +56,19 @@ class Milestone(models.Model):
         return (timezone.localdate() - self.due_on).days if self.is_open else 0
 
 
+# What the owner records of a check-in and what the freelancer posts through their link.
+CHECKIN_WRITTEN_FIELDS = (
+    "progress_note",
+    "on_track",
+    "questions",
+    "next_steps",
+    "freelancer_progress",
+    "freelancer_on_track",
+    "freelancer_questions",
+    "freelancer_blockers",
+)
+
+
 class CheckInQuerySet(models.QuerySet):
     def held(self):
         return self.filter(held_on__isnull=False)
@@ -67,6 +81,24 @@ class CheckInQuerySet(models.QuerySet):
 
     def upcoming(self, now=None):
         return self.planned().filter(scheduled_for__gte=now or timezone.now())
+
+    def with_writing(self):
+        """Check-ins with something a person wrote in them: the owner's notes or the
+        freelancer's update. Nothing done to a project as a side effect deletes these."""
+        written = Q(freelancer_updated_at__isnull=False)
+        for field in CHECKIN_WRITTEN_FIELDS:
+            written |= ~Q(**{field: ""})
+        return self.filter(written)
+
+    def announced(self):
+        """Check-ins someone was emailed about: the email's links (the freelancer's
+        signed link, the owner's record link) name this very row."""
+        sent = Reminder.objects.filter(
+            target_type=ContentType.objects.get_for_model(self.model),
+            target_id=OuterRef("pk"),
+            state=Reminder.State.SENT,
+        )
+        return self.filter(Exists(sent))
 
 
 class CheckIn(models.Model):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from freelancers import services as freelancer_services
-from milestones.models import CheckIn
+from milestones.models import CheckIn, Milestone
 from outsourcing.money import format_money
 from projects.models import Assignment, Project, Review
 
@@ -88,7 +88,7 @@ def create_project(*, project, milestones=(), skills=None, by, override_reason="
         _start_assignment(project=project, freelancer=freelancer, override_reason=override_reason, by=by)
         project.save()
     if project.status == Project.Status.ACTIVE:
-        plan_checkins(project=project)
+        plan_checkins(project=project, by=by)
     return project
 
 
@@ -115,17 +115,26 @@ def update_project(*, project, by, milestones=(), removed=(), skills=None, overr
     if skills is not None:
         project.skills.set(skills)
     for milestone in removed:
-        milestone.delete()
+        _remove_milestone(milestone, by=by)
     for milestone in milestones:
         milestone.project = project
         _by(milestone, by).save()
     schedule = ("start_on", "due_on", "checkin_every_days", "status")
     schedule_changed = any(getattr(stored, name) != getattr(project, name) for name in schedule)
     if project.status == Project.Status.ACTIVE and (schedule_changed or milestones or removed):
-        # Planned from the milestones as saved now: the project on a page may hold them as
-        # prefetched before this edit, a removed one included.
-        plan_checkins(project=Project.objects.get(pk=project.pk))
+        plan_checkins(project=project, by=by)
     return project
+
+
+def _remove_milestone(milestone, *, by):
+    """Delete a milestone the owner removed. Its payments stay, counted as before, and so do
+    its check-ins, no longer tied to it (on_delete=SET_NULL); the payments are untied here,
+    one by one, so their history says who removed which milestone."""
+    reason = f"Milestone “{milestone.title}” removed"
+    for payment in milestone.payments.all():
+        payment.milestone = None
+        _by(payment, by, reason).save(update_fields=["milestone"])
+    _by(milestone, by).delete()
 
 
 def _end_current_assignment(*, project, reason):
@@ -151,7 +160,10 @@ def replace_freelancer(*, project, new, reason, by, override_reason=""):
     _end_current_assignment(project=project, reason=reason)
     _start_assignment(project=project, freelancer=new, override_reason=override_reason, by=by)
     _by(project, by, f"Freelancer replaced: {reason}").save()
-    project.backups.filter(freelancer=new).delete()
+    # Nobody backs up their own project, so the new freelancer leaves the backups; the
+    # row's history keeps its note and says who took them off and why.
+    for backup in project.backups.filter(freelancer=new):
+        _by(backup, by, "Now the project's freelancer").delete()
     return project
 
 
@@ -164,14 +176,24 @@ def change_status(*, project, status, by):
         project.completed_on = timezone.localdate()
     _by(project, by).save(update_fields=["status", "completed_on", "updated_at"])
     if status == Project.Status.ACTIVE:
-        plan_checkins(project=project)
+        plan_checkins(project=project, by=by)
     elif status in {Project.Status.COMPLETED, Project.Status.CANCELLED}:
-        _drop_future_checkins(project)
+        _drop_future_checkins(project, by=by)
     return project
 
 
-def _drop_future_checkins(project):
-    project.checkins.filter(held_on__isnull=True, scheduled_for__gte=timezone.now()).delete()
+def _drop_future_checkins(project, *, by=None):
+    """Delete the check-ins still ahead of a project that ends or leaves the lists, except
+    those with something written in them. A blank one goes even if its link was emailed:
+    the link closes with the project anyway (milestones.links.reachable_checkins)."""
+    blank = CheckIn.objects.filter(project=project).upcoming().exclude(pk__in=CheckIn.objects.with_writing())
+    _delete_checkins(blank, by=by)
+
+
+def _delete_checkins(checkins, *, by):
+    # One by one, so the history records each deletion and who caused it.
+    for checkin in checkins:
+        _by(checkin, by, "No longer planned").delete()
 
 
 def checkin_dates(*, start, due, every_days, extra=(), today):
@@ -191,15 +213,25 @@ def checkin_time(day):
 
 
 @transaction.atomic
-def plan_checkins(*, project, now=None):
-    """(Re)plan the project's future check-ins; held or past ones are never touched."""
+def plan_checkins(*, project, now=None, by=None):
+    """(Re)plan the project's future check-ins from its dates and its milestones as saved.
+
+    It reconciles rather than replaces, so links already emailed keep opening their
+    check-in and nothing written in one is lost: a check-in already on a planned day
+    stays (same row); one before a milestone follows the milestone to its new date;
+    one whose day is no longer planned moves to a free planned day less than one
+    cadence away (the same touch point, shifted). What is left over is deleted only
+    if blank and never emailed; a check-in holding writing or whose link went out stays
+    on its day, since deleting it would lose the writing or turn the link into a 403.
+    Held and past check-ins are never touched."""
     now = now or timezone.now()
-    project.checkins.filter(held_on__isnull=True, scheduled_for__gte=now).delete()
+    # From the database, not the caller's copy: a project read with its milestones
+    # prefetched still holds them as they were before the edit that calls this.
+    checkins = CheckIn.objects.filter(project=project)
+    milestones = Milestone.objects.filter(project=project)
     # A check-in already held early keeps its day: no second one is planned on it.
-    held_days = {
-        timezone.localdate(c.scheduled_for) for c in project.checkins.held().filter(scheduled_for__gte=now)
-    }
-    day_before = {m.due_on - datetime.timedelta(days=1): m for m in project.milestones.all() if m.is_open}
+    held_days = {timezone.localdate(c.scheduled_for) for c in checkins.held().filter(scheduled_for__gte=now)}
+    day_before = {m.due_on - datetime.timedelta(days=1): m for m in milestones if m.is_open}
     dates = checkin_dates(
         start=project.start_on,
         due=project.due_on,
@@ -207,11 +239,67 @@ def plan_checkins(*, project, now=None):
         extra=day_before,
         today=timezone.localdate(now),
     )
+    slots = {day: day_before.get(day) for day in dates if checkin_time(day) >= now and day not in held_days}
+    future = list(checkins.upcoming(now).select_related("milestone"))
+    kept = set(checkins.upcoming(now).with_writing().values_list("pk", flat=True))
+    kept |= set(checkins.upcoming(now).announced().values_list("pk", flat=True))
+    placed = _fit_to_slots(future, slots, kept=kept, reach=project.checkin_every_days)
+
+    for checkin in future:
+        day = placed.get(checkin.pk)
+        if day is None:
+            continue
+        moved = timezone.localdate(checkin.scheduled_for) != day
+        if moved or checkin.milestone_id != getattr(slots[day], "pk", None):
+            if moved:
+                checkin.scheduled_for = checkin_time(day)
+            checkin.milestone = slots[day]
+            _by(checkin, by, "Re-planned").save(update_fields=["scheduled_for", "milestone"])
+    _delete_checkins([c for c in future if c.pk not in placed and c.pk not in kept], by=by)
+    taken = set(placed.values())
     CheckIn.objects.bulk_create(
-        CheckIn(project=project, milestone=day_before.get(day), scheduled_for=checkin_time(day))
-        for day in dates
-        if checkin_time(day) >= now and day not in held_days
+        CheckIn(project=project, milestone=milestone, scheduled_for=checkin_time(day))
+        for day, milestone in slots.items()
+        if day not in taken
     )
+
+
+def _fit_to_slots(checkins, slots, *, kept, reach):
+    """Which planned day (a key of `slots`, day -> milestone or None) each existing check-in
+    takes, as {check-in pk: day}; at most one check-in a day, some left without one.
+
+    First a milestone's check-in takes the day before its milestone, wherever that moved;
+    then a check-in already on a free planned day stays; then the closest pairs of a
+    check-in and a free day less than `reach` days apart, one holding writing or a sent
+    link first on a tie."""
+    placed, free = {}, dict(slots)
+    milestone_day = {milestone.pk: day for day, milestone in slots.items() if milestone is not None}
+
+    def preference(checkin):
+        on_its_day = timezone.localdate(checkin.scheduled_for) == milestone_day.get(checkin.milestone_id)
+        return (not on_its_day, checkin.pk not in kept, checkin.scheduled_for, checkin.pk)
+
+    for checkin in sorted(checkins, key=preference):
+        day = milestone_day.get(checkin.milestone_id)
+        if day in free:
+            placed[checkin.pk] = day
+            del free[day]
+    for checkin in checkins:
+        day = timezone.localdate(checkin.scheduled_for)
+        if checkin.pk not in placed and day in free:
+            placed[checkin.pk] = day
+            del free[day]
+    pairs = sorted(
+        (abs((day - timezone.localdate(checkin.scheduled_for)).days), checkin.pk not in kept, day, checkin.pk)
+        for checkin in checkins
+        if checkin.pk not in placed
+        for day in free
+    )
+    for distance, _, day, pk in pairs:
+        if distance < reach and pk not in placed and day in free:
+            placed[pk] = day
+            del free[day]
+    return placed
 
 
 @transaction.atomic
@@ -241,8 +329,14 @@ def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hir
         project.completed_on = timezone.localdate()
         project.completion_note = unfinished_note.strip()
     _by(project, by).save()
-    _drop_future_checkins(project)
-    if review is not None and mark_do_not_hire and review.would_rehire == Review.Rehire.NO:
+    _drop_future_checkins(project, by=by)
+    # A freelancer flagged already keeps the reason written then; the review holds this one.
+    if (
+        review is not None
+        and mark_do_not_hire
+        and review.would_rehire == Review.Rehire.NO
+        and not project.freelancer.do_not_hire
+    ):
         freelancer_services.mark_do_not_hire(
             freelancer=project.freelancer,
             reason=f"Review of “{project.title}”: {review.do_differently or 'would not rehire'}",
@@ -257,7 +351,7 @@ def archive_project(*, project, by):
     if project.archived_at is None:
         project.archived_at = timezone.now()
         _by(project, by).save(update_fields=["archived_at", "updated_at"])
-        _drop_future_checkins(project)
+        _drop_future_checkins(project, by=by)
     return project
 
 
@@ -267,5 +361,5 @@ def restore_project(*, project, by):
         project.archived_at = None
         _by(project, by).save(update_fields=["archived_at", "updated_at"])
         if project.status == Project.Status.ACTIVE:
-            plan_checkins(project=project)
+            plan_checkins(project=project, by=by)
     return project

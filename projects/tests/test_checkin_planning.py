@@ -4,12 +4,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from milestones.models import CheckIn, Milestone
+from milestones.models import CheckIn, Milestone, Reminder
 from projects import services
 from projects.models import Project
 from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory
+from projects.tests.form_posts import fill_new_row, row_of, save_edit_page
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +231,13 @@ def test_changing_the_cadence_plans_the_future_check_ins_again(replanned):
         D(2025, 6, 28),
     ]
     assert upcoming.get(scheduled_for__date=D(2025, 6, 19)).milestone.title == "Design"
-    assert not upcoming.filter(pk__in=old_planned).exists()
+    # The same rows where their day is still planned (19th, 22nd), the 29th moved to the 28th:
+    # links already sent for them keep working.
+    assert sorted(timezone.localdate(c.scheduled_for) for c in upcoming.filter(pk__in=old_planned)) == [
+        D(2025, 6, 19),
+        D(2025, 6, 22),
+        D(2025, 6, 28),
+    ]
 
 
 def test_re_planning_never_touches_a_held_check_in(replanned):
@@ -286,3 +294,161 @@ def test_re_planning_does_not_plan_a_second_check_in_on_a_day_already_held(owner
     services.update_project(project=project, by=owner)
 
     assert project.checkins.filter(scheduled_for__date=D(2025, 6, 15)).count() == 1
+
+
+# Re-planning reconciles: the rows stay, move or go, and nothing written goes.
+
+
+def days_of(project, pks):
+    return sorted(timezone.localdate(c.scheduled_for) for c in project.checkins.filter(pk__in=pks))
+
+
+def upcoming_pks(project):
+    return set(project.checkins.upcoming().values_list("pk", flat=True))
+
+
+def test_re_planning_keeps_the_rows_of_check_ins_whose_day_is_still_planned(owner):
+    project = new_project(owner)
+    before = upcoming_pks(project)
+
+    project.due_on = D(2025, 7, 14)
+    services.update_project(project=project, by=owner)
+
+    assert upcoming_pks(project) > before
+    assert days_of(project, before) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
+
+
+def test_the_check_in_before_a_milestone_follows_the_milestone_to_its_new_date(owner):
+    design = MilestoneFactory.build(title="Design", due_on=D(2025, 6, 20))
+    project = new_project(owner, milestones=[design])
+    before_design = project.checkins.get(milestone=design)
+
+    design.due_on = D(2025, 6, 21)
+    services.update_project(project=project, milestones=[design], by=owner)
+
+    moved = CheckIn.objects.get(pk=before_design.pk)
+    assert timezone.localtime(moved.scheduled_for) == timezone.localtime(
+        services.checkin_time(D(2025, 6, 20))
+    )
+    assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 20), D(2025, 6, 22), D(2025, 6, 29)]
+
+
+def test_check_ins_shift_with_the_start_date_and_keep_their_rows(owner):
+    project = new_project(owner)
+    before = upcoming_pks(project)
+
+    project.start_on = D(2025, 6, 3)
+    services.update_project(project=project, by=owner)
+
+    # The 15th and 22nd move two days on; the 29th would be past the due date and goes.
+    assert upcoming_pks(project) < before
+    assert planned_days(project) == [D(2025, 6, 17), D(2025, 6, 24)]
+
+
+def test_a_blank_check_in_no_longer_planned_is_deleted(owner):
+    project = new_project(owner)
+    on_the_22nd = project.checkins.get(scheduled_for__date=D(2025, 6, 22))
+
+    project.checkin_every_days = 14
+    services.update_project(project=project, by=owner)
+
+    assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 29)]
+    assert not CheckIn.objects.filter(pk=on_the_22nd.pk).exists()
+
+
+def test_a_check_in_with_writing_no_longer_planned_stays_on_its_day(owner):
+    project = new_project(owner)
+    on_the_22nd = project.checkins.get(scheduled_for__date=D(2025, 6, 22))
+    on_the_22nd.freelancer_progress = "Half the pages are done."
+    on_the_22nd.save()
+
+    project.checkin_every_days = 14
+    services.update_project(project=project, by=owner)
+
+    assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
+    assert CheckIn.objects.get(pk=on_the_22nd.pk).freelancer_progress == "Half the pages are done."
+
+
+def reminded(checkin, state):
+    return Reminder.objects.create(
+        kind=Reminder.Kind.CHECKIN_UPCOMING,
+        target_type=ContentType.objects.get_for_model(CheckIn),
+        target_id=checkin.pk,
+        recipient="ana@example.com",
+        project=checkin.project,
+        due_slot=checkin.scheduled_for.isoformat(),
+        state=state,
+    )
+
+
+def test_a_check_in_whose_reminder_was_sent_stays_when_no_longer_planned(owner):
+    project = new_project(owner)
+    on_the_22nd = project.checkins.get(scheduled_for__date=D(2025, 6, 22))
+    reminded(on_the_22nd, Reminder.State.SENT)
+
+    project.checkin_every_days = 14
+    services.update_project(project=project, by=owner)
+
+    assert CheckIn.objects.filter(pk=on_the_22nd.pk).exists()
+
+
+def test_a_reminder_that_never_went_out_does_not_keep_a_check_in(owner):
+    project = new_project(owner)
+    on_the_22nd = project.checkins.get(scheduled_for__date=D(2025, 6, 22))
+    reminded(on_the_22nd, Reminder.State.FAILED)
+
+    project.checkin_every_days = 14
+    services.update_project(project=project, by=owner)
+
+    assert not CheckIn.objects.filter(pk=on_the_22nd.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("progress_note", "Going well."),
+        ("on_track", "green"),
+        ("questions", "Fonts?"),
+        ("next_steps", "Send the copy."),
+        ("freelancer_progress", "Done with the header."),
+        ("freelancer_on_track", "amber"),
+        ("freelancer_questions", "Which logo?"),
+        ("freelancer_blockers", "No hosting login."),
+        ("freelancer_updated_at", NOW),
+    ],
+)
+def test_any_one_thing_written_makes_a_check_in_one_with_writing(field, value):
+    written = CheckInFactory(**{field: value})
+    CheckInFactory(project=written.project)  # blank
+
+    assert list(CheckIn.objects.with_writing()) == [written]
+
+
+# Through the edit page, as a browser posts it: re-planned from the milestones as saved.
+
+
+def test_a_milestone_added_on_the_edit_page_gets_its_check_in_the_day_before(owner_client, owner):
+    project = new_project(owner)
+
+    save_edit_page(
+        owner_client,
+        project,
+        lambda data: fill_new_row(
+            data, "milestones", title="Copy", due_on="2025-06-25", amount="80.00", status="planned", order="1"
+        ),
+    )
+
+    before_copy = project.checkins.get(scheduled_for__date=D(2025, 6, 24))
+    assert before_copy.milestone.title == "Copy"
+
+
+def test_a_milestone_moved_on_the_edit_page_takes_its_check_in_along(owner_client, owner):
+    project = new_project(owner, milestones=[MilestoneFactory.build(title="Design", due_on=D(2025, 6, 20))])
+
+    def move_design(data):
+        data[f"{row_of(data, 'milestones', 'Design')}-due_on"] = "2025-06-26"
+
+    save_edit_page(owner_client, project, move_design)
+
+    assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 25), D(2025, 6, 29)]
+    assert project.checkins.get(scheduled_for__date=D(2025, 6, 25)).milestone.title == "Design"
