@@ -306,3 +306,17 @@ def test_the_portfolio_is_one_query_however_many_projects_and_payments(django_as
         chart = charts.portfolio(Project.objects.current().active(), today=TODAY)
     assert len(chart["dots"]) == count
     assert {dot["budget_percent"] for dot in chart["dots"]} == {20}
+
+
+@pytest.mark.django_db
+def test_a_portfolio_with_more_projects_than_it_plots_says_so_and_keeps_those_due_soonest(monkeypatch):
+    monkeypatch.setattr(charts, "PORTFOLIO_LIMIT", 2)
+    for offset in [30, 10, 20]:
+        ProjectFactory(title=f"Due in {offset} days", start_on=TODAY, due_on=TODAY + offset * DAY)
+
+    chart = charts.portfolio(Project.objects.active(), today=TODAY)
+
+    assert chart["more"]
+    assert sorted(dot["title"] for dot in chart["dots"]) == ["Due in 10 days", "Due in 20 days"]
+    monkeypatch.setattr(charts, "PORTFOLIO_LIMIT", 3)
+    assert not charts.portfolio(Project.objects.active(), today=TODAY)["more"]
