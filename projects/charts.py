@@ -1,23 +1,41 @@
 """The numbers behind the project charts: coordinates, paths and labels for server-rendered SVG.
 
 Pure functions of numbers and dates (the `*_chart(project)` wrappers only read a project's
-fields and its prefetched milestones and payments), so the templates only loop and print.
+fields and its prefetched milestones and payments; `portfolio` runs one aggregate query), so
+the templates only loop and print.
+
+Every chart is drawn WIDTH units wide and scales to its card. A phone's card is about 320 px
+wide, so FONT units render at about 11 px there: text stays readable without a narrower chart.
+Labels are placed here, by simple rules, from an estimate of their size (CHAR_WIDTH); the
+browser tests check the result in Chromium.
 """
 
 import datetime
 from decimal import Decimal
 
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from outsourcing.money import format_money
 
+WIDTH = 400
+FONT = 14
+# What a character and a line take, in ems, generously (wide system fonts such as DejaVu Sans).
+CHAR_WIDTH = 0.64
+ASCENT, DESCENT, LINE_HEIGHT = 0.95 * FONT, 0.25 * FONT, 1.2 * FONT
+# Room left between a label and what it must not touch.
+GAP = 4
+
 # The share of time or budget beyond which the portfolio stops drawing further out.
 PORTFOLIO_MAX = 1.5
-TITLE_LENGTH = 18
+# The portfolio plots at most this many projects (the ones due soonest), so the page stays bounded.
+PORTFOLIO_LIMIT = 100
 
 
 def _scale(value, low, high, start, end):
-    """Where `value` in low..high lands on the pixel range start..end."""
+    """Where `value` in low..high lands on the range start..end."""
     span = high - low
     share = 0 if not span else (value - low) / span
     return round(start + share * (end - start), 1)
@@ -28,19 +46,73 @@ def _date_scale(start, end, left, right):
     return lambda day: round(left + (day - start).days / days * (right - left), 1)
 
 
-def _truncate(text, length=TITLE_LENGTH):
+def _day(date):
+    return f"{date.day} {date:%b}"
+
+
+def text_width(text):
+    return len(text) * CHAR_WIDTH * FONT
+
+
+def text_box(x, y, lines, anchor="start"):
+    """The box (left, top, right, bottom) of text whose first baseline is at y, one entry of
+    `lines` per line, LINE_HEIGHT apart."""
+    width = max(text_width(line) for line in lines)
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    return (left, y - ASCENT, left + width, y + (len(lines) - 1) * LINE_HEIGHT + DESCENT)
+
+
+def overlaps(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def inside(box, bounds):
+    return bounds[0] <= box[0] and bounds[1] <= box[1] and box[2] <= bounds[2] and box[3] <= bounds[3]
+
+
+def first_free(candidates, obstacles, bounds):
+    """The first candidate box inside `bounds` touching no obstacle, or None."""
+    for box in candidates:
+        if inside(box, bounds) and not any(overlaps(box, obstacle) for obstacle in obstacles):
+            return box
+    return None
+
+
+def spread(wanted, gap, low, high):
+    """Positions as close as may be to `wanted`, at least `gap` apart and inside low..high, in
+    the same order as `wanted`: labels whose values are close are nudged apart, the rest stay."""
+    order = sorted(range(len(wanted)), key=lambda index: wanted[index])
+    placed = []
+    for index in order:
+        placed.append(max(wanted[index], low, placed[-1] + gap if placed else low))
+    if placed and placed[-1] > high:
+        # Pushed past the end: move back, as little as needed, keeping the gaps.
+        placed[-1] = high
+        for number in range(len(placed) - 2, -1, -1):
+            placed[number] = min(placed[number], placed[number + 1] - gap)
+    positions = [0] * len(wanted)
+    for index, position in zip(order, placed, strict=True):
+        positions[index] = round(position, 1)
+    return positions
+
+
+def truncate(text, width):
+    """`text` cut with an ellipsis to fit `width` units."""
+    length = max(int(width / (CHAR_WIDTH * FONT)), 2)
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def burn(*, start, due, leeway_days, budget, contingency, payments, currency, today):
     """The budget burn chart: cumulative spent as a step line against the budget (solid)
     and the budget plus contingency (dashed), from the start to the latest of the due date
-    plus leeway, today and the last payment. `payments` is (paid_on, amount) pairs."""
-    width, height = 700, 260
-    left, right, top, bottom = 60, 440, 20, 220
+    plus leeway, today and the last payment. `payments` is (paid_on, amount) pairs.
+
+    The two lines are labelled in a column to the right of the plot, nudged apart when they
+    are close; the spent label sits by the end of the step line, never across either line."""
+    left, top, bottom = 4, 30, 220
+    height = bottom + 26
     payments = sorted(payments)
     end = max([due + datetime.timedelta(days=leeway_days), today, *(day for day, _ in payments)])
-    x = _date_scale(start, end, left, right)
 
     ceiling = budget + contingency
     rows, total = [], Decimal(0)
@@ -49,10 +121,19 @@ def burn(*, start, due, leeway_days, budget, contingency, payments, currency, to
         rows.append(
             {"date": day, "amount": format_money(amount, currency), "spent": format_money(total, currency)}
         )
-    top_value = float(max(ceiling, total)) * 1.1 or 1.0
+    # Headroom above the highest line leaves room for a label above it.
+    top_value = float(max(ceiling, total)) * 1.15 or 1.0
 
     def y(amount):
         return _scale(float(amount), 0, top_value, bottom, top)
+
+    references = [
+        {"lines": ["Budget", format_money(budget, currency)], "y": y(budget), "dashed": False},
+        {"lines": ["With contingency", format_money(ceiling, currency)], "y": y(ceiling), "dashed": True},
+    ]
+    column = max(text_width(line) for reference in references for line in reference["lines"])
+    right = round(WIDTH - GAP - column - 14, 1)
+    x = _date_scale(start, end, left, right)
 
     # The step line: flat until each payment, then up by its amount; it stops at today
     # (or at the last payment, when a payment is dated later).
@@ -60,32 +141,91 @@ def burn(*, start, due, leeway_days, budget, contingency, payments, currency, to
     for day, amount in payments:
         total += amount
         path.append(f"H{x(max(day, start))}V{y(total)}")
-    path.append(f"H{x(max(today, payments[-1][0] if payments else start, start))}")
+    end_x = x(max(today, payments[-1][0] if payments else start, start))
+    path.append(f"H{end_x}")
 
+    # Reference labels: the first line's middle level with its line where there is room.
+    middle = 0.35 * FONT
+    label_height = ASCENT + LINE_HEIGHT + DESCENT
+    baselines = spread(
+        [reference["y"] + middle for reference in references],
+        label_height + GAP,
+        ASCENT + 2,
+        height - 2 - DESCENT - LINE_HEIGHT,
+    )
+    for reference, baseline in zip(references, baselines, strict=True):
+        reference.update(
+            leader_x=right + 10,
+            label_x=right + 14,
+            label_y=baseline,
+            leader_y=round(baseline - middle, 1),
+            box=text_box(right + 14, baseline, reference["lines"]),
+        )
+
+    spent_label = f"Spent {format_money(total, currency)}"
+    spent_label_box = place_beside_end(
+        spent_label, end_x, y(total), [r["y"] for r in references], (left, top, right, bottom)
+    )
+
+    today_label = "today"
+    half = text_width(today_label) / 2
+    today_x = x(min(max(today, start), end))
     budget_label = f"Budget {format_money(budget, currency)}"
     ceiling_label = f"Budget + contingency {format_money(ceiling, currency)}"
-    today_x = x(min(max(today, start), end))
     return {
-        "width": width,
+        "width": WIDTH,
         "height": height,
+        "font": FONT,
         "plot": {"left": left, "right": right, "top": top, "bottom": bottom},
         "spent_path": "".join(path),
-        "spent_label": f"Spent {format_money(total, currency)}",
-        "spent_label_y": y(total),
-        "lines": [
-            {"label": budget_label, "y": y(budget), "dashed": False, "dy": 14},
-            {"label": ceiling_label, "y": y(ceiling), "dashed": True, "dy": -4},
-        ],
-        "today": {"x": today_x, "label": "today"},
+        "spent_end": {"x": end_x, "y": y(total)},
+        "spent_label": spent_label,
+        "spent_label_x": round(spent_label_box[0], 1),
+        "spent_label_y": round(spent_label_box[1] + ASCENT, 1),
+        "spent_label_box": spent_label_box,
+        "lines": references,
+        "line_height": LINE_HEIGHT,
+        "today": {
+            "x": today_x,
+            "label": today_label,
+            "label_x": round(min(max(today_x, left + half), right - half), 1),
+            "label_y": top - 8,
+        },
         "x_labels": [
-            {"x": x(start), "text": f"{start:%d %b}", "anchor": "start"},
-            {"x": x(end), "text": f"{end:%d %b}", "anchor": "end"},
+            {"x": left, "text": _day(start), "anchor": "start"},
+            {"x": right, "text": _day(end), "anchor": "end"},
         ],
+        "x_labels_y": round(bottom + GAP + ASCENT, 1),
         "budget": budget_label,
         "ceiling": ceiling_label,
         "spent": format_money(total, currency),
         "rows": rows,
     }
+
+
+def place_beside_end(label, end_x, end_y, line_ys, plot):
+    """The box of a one-line label for the end of the spent line, at (end_x, end_y).
+
+    To the left of the end point where it fits (that side is the past, under the line), shifted
+    right when it does not; just above the end point, else just below, else above or below the
+    nearest of the horizontal lines, whichever first crosses no line and stays in the plot.
+    """
+    left, top, right, bottom = plot
+    width = text_width(label)
+    label_left = min(max(end_x - GAP - width, left + GAP), right - GAP - width)
+
+    def above(level):
+        return (label_left, level - GAP - ASCENT - DESCENT, label_left + width, level - GAP)
+
+    def below(level):
+        return (label_left, level + GAP, label_left + width, level + GAP + ASCENT + DESCENT)
+
+    nearest = sorted(line_ys, key=lambda line_y: abs(line_y - end_y))
+    candidates = [above(end_y), below(end_y)]
+    for line_y in nearest:
+        candidates += [above(line_y), below(line_y)]
+    lines = [(left, line_y - 1, right, line_y + 1) for line_y in line_ys]
+    return first_free(candidates, lines, plot) or candidates[0]
 
 
 def burn_chart(project, today=None):
@@ -118,8 +258,15 @@ def share_of_budget(spent, budget):
 
 def portfolio_dots(items, today):
     """Budget used against time used, one dot per item (a dict with title, url, start,
-    due, spent, budget). Above the diagonal is over budget for the time used."""
-    size, left, top, plot = 420, 50, 20, 330
+    due, spent, budget). Above the diagonal is over budget for the time used.
+
+    Dots are numbered from the most over plan down, and the numbers are the labels (the titles
+    go in a key beside the chart): each number takes the first spot around its dot that
+    touches no other dot or number; one that finds none is left to the key and the tooltip."""
+    left, top = 44, 28
+    plot = WIDTH - left - 10
+    right, bottom = left + plot, top + plot
+    marker = 6  # half a dot's size, with its outline
 
     def scale(share):
         return round(plot * share / PORTFOLIO_MAX, 1)
@@ -131,58 +278,125 @@ def portfolio_dots(items, today):
         dots.append(
             {
                 "title": item["title"],
-                "label": _truncate(item["title"]),
                 "url": item["url"],
                 "x": round(left + scale(time_used), 1),
-                "y": round(top + plot - scale(budget_used), 1),
-                "corner_x": round(left + scale(time_used) - 5, 1),
-                "corner_y": round(top + plot - scale(budget_used) - 5, 1),
+                "y": round(bottom - scale(budget_used), 1),
                 "time_percent": round(time_used * 100),
                 "budget_percent": round(budget_used * 100),
                 "over_plan": budget_used > time_used,
+                "ahead": budget_used - time_used,
             }
         )
+    dots.sort(key=lambda dot: (-dot["ahead"], dot["title"]))
+
+    hundred_x, hundred_y = left + scale(1), bottom - scale(1)
+    labels = {
+        "budget": {"x": left, "y": top - 8, "text": "budget used", "anchor": "start"},
+        "on_plan": {"x": right, "y": top - 8, "text": "on plan ↗", "anchor": "end"},
+        "hundred": {"x": left - GAP, "y": round(hundred_y + 0.35 * FONT, 1), "text": "100%", "anchor": "end"},
+        "time": {
+            "x": hundred_x,
+            "y": round(bottom + GAP + ASCENT, 1),
+            "text": "100% of time",
+            "anchor": "middle",
+        },
+    }
+    taken = [text_box(label["x"], label["y"], [label["text"]], label["anchor"]) for label in labels.values()]
+    taken += [(d["x"] - marker, d["y"] - marker, d["x"] + marker, d["y"] + marker) for d in dots]
+    height = bottom + 26
+    for number, dot in enumerate(dots, start=1):
+        dot["number"] = number
+        dot["corner_x"], dot["corner_y"] = round(dot["x"] - 5, 1), round(dot["y"] - 5, 1)
+        spot = first_free(number_spots(str(number), dot["x"], dot["y"], marker), taken, (0, 0, WIDTH, height))
+        dot["label"] = None
+        if spot:
+            taken.append(spot)
+            dot["label"] = {
+                "x": round(spot[0], 1),
+                "y": round(spot[1] + ASCENT, 1),
+                "box": spot,
+                "leader": leader(dot["x"], dot["y"], spot, marker),
+            }
     return {
-        "width": left + plot + 150,
-        "height": size,
-        "plot": {"left": left, "top": top, "right": left + plot, "bottom": top + plot, "size": plot},
+        "width": WIDTH,
+        "height": height,
+        "font": FONT,
+        "plot": {"left": left, "top": top, "right": right, "bottom": bottom, "size": plot},
         # The diagonal "on plan": budget used equals time used, from 0 to 100% and beyond.
-        "diagonal": {"x1": left, "y1": top + plot, "x2": left + plot, "y2": top},
-        "hundred": {"x": left + scale(1), "y": top + plot - scale(1)},
+        "diagonal": {"x1": left, "y1": bottom, "x2": right, "y2": top},
+        "hundred": {"x": hundred_x, "y": hundred_y},
+        "labels": list(labels.values()),
         "dots": dots,
     }
 
 
+def leader(x, y, box, marker):
+    """A line from a dot to its label's nearest edge, when the label sits away from the dot
+    (so it is clear which dot it names); None when the label is beside it."""
+    near_x, near_y = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
+    if max(abs(near_x - x), abs(near_y - y)) <= marker + 2:
+        return None
+    return {"x1": x, "y1": y, "x2": round(near_x, 1), "y2": round(near_y, 1)}
+
+
+def number_spots(text, x, y, marker):
+    """Boxes for a dot's number: right, left, above, below, then the corners, then further out."""
+    width, height = text_width(text), ASCENT + DESCENT
+    spots = []
+    for distance in (marker + 1, 2 * marker + 4, 3 * marker + 8, 5 * marker + 10):
+        for dx, dy in [(1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1)]:
+            label_left = {1: x + distance, -1: x - distance - width, 0: x - width / 2}[dx]
+            label_top = {1: y + distance, -1: y - distance - height, 0: y - height / 2}[dy]
+            spots.append((label_left, label_top, label_left + width, label_top + height))
+    return spots
+
+
 def portfolio(projects, today=None):
-    return portfolio_dots(
+    """The portfolio of `projects` (a queryset): one aggregate query for what the dots need,
+    never their milestones or payments."""
+    rows = (
+        projects.annotate(
+            spent=Coalesce(Sum("payments__amount"), Value(Decimal(0)), output_field=DecimalField())
+        )
+        .order_by("due_on", "pk")
+        .values("pk", "title", "start_on", "due_on", "budget", "spent")[: PORTFOLIO_LIMIT + 1]
+    )
+    rows = list(rows)
+    chart = portfolio_dots(
         (
             {
-                "title": project.title,
-                "url": project.get_absolute_url(),
-                "start": project.start_on,
-                "due": project.due_on,
-                "spent": project.spent,
-                "budget": project.budget,
+                "title": row["title"],
+                "url": reverse("projects:detail", args=[row["pk"]]),
+                "start": row["start_on"],
+                "due": row["due_on"],
+                "spent": row["spent"],
+                "budget": row["budget"],
             }
-            for project in projects
+            for row in rows[:PORTFOLIO_LIMIT]
         ),
         today or timezone.localdate(),
     )
+    chart["more"] = len(rows) > PORTFOLIO_LIMIT
+    return chart
 
 
 def bars(*, title, start, due, leeway_days, late, milestones, today):
     """The milestone timeline: a row for the whole project (its leeway hatched after the
     due date) and one per milestone, from the previous milestone's due date (or the start)
-    to its own. `milestones` is dicts with title, due, status and late."""
-    left, right, top, row_height = 170, 600, 24, 26
+    to its own. `milestones` is dicts with title, due, status and late.
+
+    Each row's title sits above its bar, across the whole width, cut to fit with the full
+    title kept for the tooltip and the table."""
+    left, right, top = 4, WIDTH - 4, 26
+    bar_height, row_height = 12, round(LINE_HEIGHT + 12 + 10)
     milestones = sorted(milestones, key=lambda m: m["due"])
     latest = due + datetime.timedelta(days=leeway_days)
     end = max([latest, today, *(m["due"] for m in milestones)])
     x = _date_scale(start, end, left, right)
+    late_mark = " · late"
 
     rows = [
         {
-            "label": _truncate(title, 24),
             "title": title,
             "start": start,
             "due": due,
@@ -199,7 +413,6 @@ def bars(*, title, start, due, leeway_days, late, milestones, today):
         begin = min(previous, milestone["due"])
         rows.append(
             {
-                "label": _truncate(milestone["title"], 24),
                 "title": milestone["title"],
                 "start": begin,
                 "due": milestone["due"],
@@ -212,22 +425,37 @@ def bars(*, title, start, due, leeway_days, late, milestones, today):
         )
         previous = milestone["due"]
     for number, row in enumerate(rows):
-        row["y"] = top + number * row_height
-        row["text_y"] = row["y"] + 14
-        row["end_x"] = round(row["x"] + row["width"] + row["leeway_width"] + 4, 1)
-    height = top + len(rows) * row_height + 24
+        row_top = top + number * row_height
+        room = right - left - (text_width(late_mark) if row["late"] else 0)
+        row["label"] = truncate(row["title"], room)
+        row["text_y"] = round(row_top + ASCENT, 1)
+        row["y"] = round(row_top + LINE_HEIGHT + 2, 1)
+    rows_bottom = top + len(rows) * row_height
+    today_x = x(min(max(today, start), end))
+    half = text_width("today") / 2
     return {
-        "width": 680,
-        "height": height,
+        "width": WIDTH,
+        "height": round(rows_bottom + GAP + ASCENT + DESCENT + 2),
+        "font": FONT,
+        "left": left,
+        "bar_height": bar_height,
+        "late_mark": late_mark,
         "rows": rows,
         "leeway_days": leeway_days,
         "latest": latest,
-        "today": {"x": x(min(max(today, start), end)), "label": "today", "y2": height - 20},
+        "today": {
+            "x": today_x,
+            "label": "today",
+            "label_x": round(min(max(today_x, left + half), right - half), 1),
+            "label_y": round(ASCENT, 1),
+            "y1": top - 6,
+            "y2": rows_bottom - 6,
+        },
         "x_labels": [
-            {"x": x(start), "text": f"{start:%d %b}", "anchor": "start"},
-            {"x": x(end), "text": f"{end:%d %b}", "anchor": "end"},
+            {"x": left, "text": _day(start), "anchor": "start"},
+            {"x": right, "text": _day(end), "anchor": "end"},
         ],
-        "axis_y": height - 6,
+        "axis_y": round(rows_bottom + GAP + ASCENT - 6, 1),
     }
 
 

@@ -39,9 +39,12 @@ def get_project(pk):
 def project_list(request):
     form = ProjectFilterForm(request.GET)
     projects = form.filter(Project.objects.select_related("freelancer", "owner"))
-    context = {"form": form, **paginate(request, projects)}
-    # Iterating the page fetches it once; the table below reuses the same rows.
-    context["portfolio"] = charts.portfolio(p for p in context["page"] if p.status == Project.Status.ACTIVE)
+    context = {
+        "form": form,
+        **paginate(request, projects),
+        # Every active project, whatever the filters and the page show.
+        "portfolio": charts.portfolio(Project.objects.current().active()),
+    }
     return render(request, "projects/project_list.html", context)
 
 

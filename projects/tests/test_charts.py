@@ -1,15 +1,18 @@
 """The budget burn chart, the portfolio and the milestone timeline: numbers, and the pages that show them."""
 
 import datetime
+import itertools
 from decimal import Decimal
 from http import HTTPStatus
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from milestones.models import Milestone
 from projects import charts
+from projects.models import Project
 from projects.tests.factories import MilestoneFactory, PaymentFactory, ProjectFactory
 
 TODAY = datetime.date(2026, 3, 10)
@@ -36,17 +39,18 @@ def test_a_burn_chart_without_payments_is_a_flat_line_at_zero():
 
     assert chart["spent"] == "USD 0.00"
     assert chart["rows"] == []
-    assert chart["spent_path"] == f"M60.0,{chart['plot']['bottom']}.0H{chart['today']['x']}"
+    plot = chart["plot"]
+    assert chart["spent_path"] == f"M{plot['left']}.0,{plot['bottom']}.0H{chart['today']['x']}"
 
 
 def test_a_burn_chart_labels_the_budget_solid_and_the_contingency_dashed():
     chart = burn()
 
-    assert chart["lines"] == [
-        {"label": "Budget USD 1,000.00", "y": chart["lines"][0]["y"], "dashed": False, "dy": 14},
-        {"label": "Budget + contingency USD 1,100.00", "y": chart["lines"][1]["y"], "dashed": True, "dy": -4},
-    ]
-    assert chart["lines"][1]["y"] < chart["lines"][0]["y"]  # higher up
+    budget, ceiling = chart["lines"]
+    assert (budget["lines"], budget["dashed"]) == (["Budget", "USD 1,000.00"], False)
+    assert (ceiling["lines"], ceiling["dashed"]) == (["With contingency", "USD 1,100.00"], True)
+    assert ceiling["y"] < budget["y"]  # higher up
+    assert chart["ceiling"] == "Budget + contingency USD 1,100.00"
 
 
 def test_a_burn_chart_steps_up_at_each_payment_and_keeps_a_running_total():
@@ -68,14 +72,14 @@ def test_a_payment_beyond_the_contingency_stays_inside_the_chart():
 def test_a_zero_budget_burn_chart_draws_without_dividing_by_zero():
     chart = burn(budget=Decimal(0), contingency=Decimal(0))
 
-    assert chart["lines"][0]["label"] == "Budget USD 0.00"
+    assert chart["lines"][0]["lines"] == ["Budget", "USD 0.00"]
     assert chart["lines"][0]["y"] == chart["plot"]["bottom"]
 
 
 def test_the_burn_chart_runs_to_the_last_payment_when_it_is_after_the_due_date():
     chart = burn(due=TODAY, leeway_days=0, payments=[(TODAY + 30 * DAY, Decimal("10.00"))])
 
-    assert chart["x_labels"][-1]["text"] == f"{TODAY + 30 * DAY:%d %b}"
+    assert chart["x_labels"][-1]["text"] == "9 Apr"
     assert chart["today"]["x"] < chart["plot"]["right"]
 
 
@@ -108,8 +112,26 @@ def test_a_portfolio_dot_above_the_diagonal_is_over_plan():
     over, under = chart["dots"]
     assert over["over_plan"] and not under["over_plan"]
     assert (over["budget_percent"], over["time_percent"]) == (80, 50)
-    assert over["label"].endswith("…") and len(over["label"]) == charts.TITLE_LENGTH
     assert over["y"] < under["y"]
+    assert (over["number"], under["number"]) == (1, 2)  # the most over plan comes first
+
+
+def test_portfolio_numbers_go_beside_their_dots_and_never_on_each_other():
+    item = {"url": "/p/1/", "start": TODAY - 10 * DAY, "due": TODAY + 10 * DAY, "budget": Decimal(1000)}
+    # Six projects on the very same spot, and one alone.
+    same = [{**item, "title": f"Twin {n}", "spent": Decimal(300)} for n in range(6)]
+    chart = charts.portfolio_dots([*same, {**item, "title": "Alone", "spent": Decimal(900)}], TODAY)
+
+    labels = [dot["label"] for dot in chart["dots"]]
+    assert all(labels)
+    for a, b in itertools.combinations(labels, 2):
+        assert not charts.overlaps(a["box"], b["box"])
+    for dot in chart["dots"]:
+        marker = (dot["x"] - 5, dot["y"] - 5, dot["x"] + 5, dot["y"] + 5)
+        assert not charts.overlaps(dot["label"]["box"], marker)
+    alone = chart["dots"][0]
+    assert alone["title"] == "Alone" and alone["label"]["leader"] is None  # right beside its dot
+    assert any(dot["label"]["leader"] for dot in chart["dots"][1:])  # further out, with a line to it
 
 
 def test_a_timeline_hatches_the_leeway_and_marks_late_open_milestones():
@@ -134,6 +156,74 @@ def test_a_timeline_hatches_the_leeway_and_marks_late_open_milestones():
     assert chart["today"]["x"] == chart["x_labels"][-1]["x"]  # the due date is past: today is the end
 
 
+def test_a_timeline_cuts_a_long_title_to_fit_and_keeps_it_whole_for_the_table():
+    title = "Migrate the whole product catalogue and its photographs to the new online shop"
+    chart = charts.bars(
+        title=title,
+        start=TODAY - 30 * DAY,
+        due=TODAY + 5 * DAY,
+        leeway_days=4,
+        late=False,
+        milestones=[{"title": title, "due": TODAY - 10 * DAY, "status": "Planned", "late": True}],
+        today=TODAY,
+    )
+
+    project, milestone = chart["rows"]
+    room = chart["width"] - 2 * chart["left"]
+    assert project["label"].endswith("…") and project["title"] == title
+    assert charts.text_width(project["label"]) <= room
+    assert charts.text_width(milestone["label"] + chart["late_mark"]) <= room
+    assert len(milestone["label"]) < len(project["label"])  # room was left for "late"
+    assert charts.truncate("Short", room) == "Short"
+
+
+def test_spread_nudges_close_positions_apart_and_leaves_far_ones_alone():
+    assert charts.spread([10, 12, 100], gap=20, low=0, high=200) == [10, 30, 100]
+    assert charts.spread([12, 10], gap=20, low=0, high=200) == [30, 10]  # in the order given
+    assert charts.spread([195, 190], gap=20, low=0, high=200) == [200, 180]  # moved back from the end
+    assert charts.spread([-5], gap=20, low=0, high=200) == [0]
+
+
+@pytest.mark.parametrize("contingency", ["0.00", "10.00", "100.00", "500.00"])
+def test_the_line_labels_never_overlap_and_stay_level_with_their_lines_when_there_is_room(contingency):
+    chart = burn(contingency=Decimal(contingency))
+
+    budget, ceiling = chart["lines"]
+    assert not charts.overlaps(budget["box"], ceiling["box"])
+    assert all(line["box"][0] > chart["plot"]["right"] for line in chart["lines"])  # beside the plot
+    assert all(line["box"][2] <= chart["width"] for line in chart["lines"])
+    if budget["y"] - ceiling["y"] > 60:
+        assert [line["leader_y"] for line in chart["lines"]] == [budget["y"], ceiling["y"]]
+
+
+@pytest.mark.parametrize(
+    "spent",
+    ["0.00", "500.00", "990.00", "1000.00", "1010.00", "1050.00", "1090.00", "1100.00", "1110.00", "5000.00"],
+)
+def test_the_spent_label_never_sits_on_a_line_and_stays_in_the_plot(spent):
+    chart = burn(payments=[(TODAY - DAY, Decimal(spent))])
+
+    box, plot = chart["spent_label_box"], chart["plot"]
+    assert charts.inside(box, (plot["left"], plot["top"], plot["right"], plot["bottom"]))
+    assert all(not box[1] - 1 <= line["y"] <= box[3] + 1 for line in chart["lines"])
+    assert chart["spent_label"] == f"Spent USD {Decimal(spent):,.2f}"
+
+
+def test_the_spent_label_sits_by_the_end_of_its_line_when_nothing_is_in_the_way():
+    chart = burn(start=TODAY - 30 * DAY, due=TODAY + 5 * DAY, payments=[(TODAY - DAY, Decimal("400.00"))])
+
+    box, end = chart["spent_label_box"], chart["spent_end"]
+    assert box[2] <= end["x"]  # to the left of the end point: the past
+    assert end["y"] - 10 <= box[3] <= end["y"]  # just above it
+
+
+def test_the_spent_label_moves_right_rather_than_out_of_the_plot_early_on():
+    chart = burn(payments=[(TODAY - 9 * DAY, Decimal("400.00"))])
+
+    assert chart["spent_label_box"][0] >= chart["plot"]["left"]
+    assert chart["spent_label_box"][2] > chart["spent_end"]["x"]
+
+
 @pytest.mark.django_db
 def test_the_project_page_shows_the_charts_with_a_title_and_a_fallback_table(owner_client):
     project = ProjectFactory(title="Shop relaunch", budget=Decimal("1000.00"))
@@ -144,11 +234,11 @@ def test_the_project_page_shows_the_charts_with_a_title_and_a_fallback_table(own
 
     page = response.text
     assert response.status_code == HTTPStatus.OK
-    assert '<svg role="img"' in page
+    assert '<svg class="chart" role="img"' in page
     assert '<title id="burn-title-' in page and "Budget burn of Shop relaunch</title>" in page
     assert "Timeline of Shop relaunch</title>" in page
-    assert "Budget USD 1,000.00" in page
-    assert '<table class="visually-hidden">' in page
+    assert "USD 1,000.00</tspan>" in page
+    assert '<div class="visually-hidden"><table>' in page
     assert "<td>USD 345.67</td>" in page
     assert "<td>Landing page</td>" in page
     assert "<script" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
@@ -167,14 +257,66 @@ def test_the_burn_chart_is_left_out_for_someone_who_may_not_see_payments(client,
     assert "Budget burn of" not in page
 
 
+def portfolio_titles(response):
+    return [dot["title"] for dot in response.context["portfolio"]["dots"]]
+
+
 @pytest.mark.django_db
 def test_the_project_list_shows_the_active_projects_in_the_portfolio(owner_client):
     ProjectFactory(title="Busy one")
     ProjectFactory(title="Sleeping one", status="on_hold")
+    archived = ProjectFactory(title="Put away")
+    Project.objects.filter(pk=archived.pk).update(archived_at=timezone.now())
 
-    page = owner_client.get(reverse("projects:list")).text
+    response = owner_client.get(reverse("projects:list"))
 
-    portfolio = page.split('aria-labelledby="portfolio-title', 1)[1].split("</svg>", 1)[0]
+    portfolio = response.text.split('aria-labelledby="portfolio-title', 1)[1].split("</svg>", 1)[0]
     assert "on plan" in portfolio
     assert "Busy one" in portfolio
-    assert "Sleeping one" not in portfolio
+    assert portfolio_titles(response) == ["Busy one"]
+
+
+@pytest.mark.django_db
+def test_the_portfolio_plots_every_active_project_whatever_the_page_and_the_filters(owner_client):
+    projects = [ProjectFactory(title=f"Project {n:02}") for n in range(30)]  # more than a page
+    PaymentFactory(project=projects[0], amount=Decimal("450.00"))
+    PaymentFactory(project=projects[0], amount=Decimal("50.00"))
+    everything = sorted(project.title for project in projects)
+
+    filters = [{"status": "completed"}, {"freelancer": projects[0].freelancer_id}, {"health": "red"}]
+    for query in [{}, {"page": 2}, {"page": 3}, *filters]:
+        response = owner_client.get(reverse("projects:list"), query)
+        assert sorted(portfolio_titles(response)) == everything, query
+
+    first = next(d for d in response.context["portfolio"]["dots"] if d["title"] == "Project 00")
+    assert first["budget_percent"] == 50  # both payments, summed in SQL
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_portfolio_is_one_query_however_many_projects_and_payments(django_assert_num_queries, count):
+    for _ in range(count):
+        project = ProjectFactory()
+        MilestoneFactory(project=project)
+        PaymentFactory(project=project)
+        PaymentFactory(project=project)
+
+    # The active projects with their payments summed; no milestones, no payments loaded.
+    with django_assert_num_queries(1):
+        chart = charts.portfolio(Project.objects.current().active(), today=TODAY)
+    assert len(chart["dots"]) == count
+    assert {dot["budget_percent"] for dot in chart["dots"]} == {20}
+
+
+@pytest.mark.django_db
+def test_a_portfolio_with_more_projects_than_it_plots_says_so_and_keeps_those_due_soonest(monkeypatch):
+    monkeypatch.setattr(charts, "PORTFOLIO_LIMIT", 2)
+    for offset in [30, 10, 20]:
+        ProjectFactory(title=f"Due in {offset} days", start_on=TODAY, due_on=TODAY + offset * DAY)
+
+    chart = charts.portfolio(Project.objects.active(), today=TODAY)
+
+    assert chart["more"]
+    assert sorted(dot["title"] for dot in chart["dots"]) == ["Due in 10 days", "Due in 20 days"]
+    monkeypatch.setattr(charts, "PORTFOLIO_LIMIT", 3)
+    assert not charts.portfolio(Project.objects.active(), today=TODAY)["more"]
