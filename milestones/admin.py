@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from milestones.models import CheckIn, Milestone
+from outsourcing.admin_policy import PolicyAdmin
 from outsourcing.money import format_money
 from projects import services
 from projects.admin import HistoryExportAdmin
@@ -49,8 +50,9 @@ class LateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(HistoryExportAdmin):
+class MilestoneAdmin(PolicyAdmin, HistoryExportAdmin):
     form = MilestoneAdminForm
+    money_fields = ("amount", "amount_with_currency", "payments")
     resource_classes = [MilestoneResource]
     list_display = ("project", "title", "due_on", "amount_with_currency", "status")
     list_display_links = ("title",)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from freelancers.models import AccessGrant, Freelancer
 from milestones.models import CheckIn, Milestone, Reminder
+from outsourcing.policy import can_see_access_grants
 from projects.health import GREEN
 from projects.models import Project
 
@@ -97,7 +98,7 @@ def dashboard(user, now=None):
         "bench": bench(),
         "reviews_owed": list(Project.objects.reviews_owed().select_related("freelancer")[:PANEL_ROWS]),
     }
-    if user.has_perm("freelancers.view_accessgrant"):
+    if can_see_access_grants(user):
         context["overdue_grants"] = list(
             AccessGrant.objects.overdue(timezone.localdate(now)).select_related("freelancer")[:PANEL_ROWS]
         )

@@ -38,6 +38,9 @@ def date(attribute):
 
 
 class ProjectResource(resources.ModelResource):
+    # Left out for whoever may not see money (outsourcing.admin_policy).
+    money_columns = ("budget", "budget_buffer_percent", "spent", "committed", "budget_health_reason")
+
     freelancer = column("freelancer__name", name="freelancer")
     freelancer_email = column("freelancer__email", name="freelancer_email")
     owner = column("owner__username", name="owner")
@@ -87,6 +90,8 @@ class ProjectResource(resources.ModelResource):
 
 
 class MilestoneResource(resources.ModelResource):
+    money_columns = ("amount",)
+
     project = column("project__title", name="project")
     currency = column("project__currency", name="currency")
     due_on = date("due_on")

@@ -11,8 +11,10 @@ from milestones.models import Milestone
 from outsourcing.form_errors import add_service_errors
 from outsourcing.history import recent_changes
 from outsourcing.lists import paginate
+from outsourcing.policy import can_see_money, history_for, withhold_money_fields
 from projects import charts, services
 from projects.forms import (
+    MONEY_FIELDS,
     BackupForm,
     CompletionForm,
     MilestoneFormSet,
@@ -38,7 +40,9 @@ def project_list(request):
     projects = form.filter(Project.objects.with_details())
     context = {"form": form, **paginate(request, projects)}
     # Iterating the page fetches it once; the table below reuses the same rows.
-    context["portfolio"] = charts.portfolio(p for p in context["page"] if p.status == Project.Status.ACTIVE)
+    if can_see_money(request.user):
+        active = (project for project in context["page"] if project.status == Project.Status.ACTIVE)
+        context["portfolio"] = charts.portfolio(active)
     return render(request, "projects/project_list.html", context)
 
 
@@ -73,10 +77,10 @@ def render_project(request, project, *, bound=None, status=200):
         and project.freelancer_id
         and not project.reviews.filter(freelancer_id=project.freelancer_id).exists(),
         "forms": forms,
-        "history": recent_changes(project.history),
+        "history": history_for(request.user, recent_changes(project.history), Project, MONEY_FIELDS),
         "unreachable": [] if project.reminders_muted else reminders.unreachable(project),
         "timeline": charts.timeline(project),
-        "burn_chart": charts.burn_chart(project),
+        "burn_chart": charts.burn_chart(project) if can_see_money(request.user) else None,
     }
     return render(request, "projects/project_detail.html", context, status=status)
 
@@ -122,6 +126,8 @@ def project_edit(request, pk):
     project = get_project(pk)
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
     formset = MilestoneFormSet(request.POST or None, instance=project, prefix="milestones")
+    for milestone_form in formset:
+        withhold_money_fields(milestone_form, ["amount"], request.user)
     if request.method == "POST" and check_plan(form, formset):
         try:
             milestones = formset.save(commit=False)
