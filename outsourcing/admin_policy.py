@@ -8,6 +8,8 @@ lookup through a hidden name is refused like any disallowed lookup (400), so a
 list cannot be used as a yes/no oracle either.
 """
 
+import dataclasses
+
 from django.db.models.constants import LOOKUP_SEP
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -36,8 +38,8 @@ class WithheldChanges(HistoricalRecordContextHelper):
         self.hidden = hidden
 
     def context_for_delta_changes(self, delta):
-        delta.changes = [change for change in delta.changes if change.field not in self.hidden]
-        return super().context_for_delta_changes(delta)
+        kept = [change for change in delta.changes if change.field not in self.hidden]
+        return super().context_for_delta_changes(dataclasses.replace(delta, changes=kept))
 
 
 class PolicyInline:
