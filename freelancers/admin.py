@@ -21,6 +21,7 @@ from freelancers import services
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
 from freelancers.resources import FreelancerResource, ReferenceResource
 from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
+from outsourcing.admin_policy import PolicyAdmin, PolicyInline
 from outsourcing.history import HistoryAdmin
 
 
@@ -102,10 +103,11 @@ class AccessGrantForm(forms.ModelForm):
         self.fields["revoked_on"].help_text = "Set by the “Record revocation today” action."
 
 
-class AccessGrantInline(admin.TabularInline):
-    """Shown only to users allowed to see access grants (the inline follows the model permissions)."""
+class AccessGrantInline(PolicyInline, admin.TabularInline):
+    """Shown only to users allowed to see access grants."""
 
     model = AccessGrant
+    policy_name = "access_grants"
     form = AccessGrantForm
     extra = 0
     fields = ("system", "project", "access_level", "why_needed", "granted_on", "revoke_by", "revoked_on")
@@ -150,8 +152,10 @@ def move_to_status_action(status):
 
 
 @admin.register(Freelancer)
-class FreelancerAdmin(HistoryImportExportAdmin):
+class FreelancerAdmin(PolicyAdmin, HistoryImportExportAdmin):
     resource_classes = [FreelancerResource]
+    money_fields = FreelancerResource.money_columns
+    grant_fields = ("access_grants", "overdue_access_count", "overdue_access")
     inlines = [ReferenceInline, TestimonialInline, WorkSampleInline, InterviewInline, AccessGrantInline]
     list_display = (
         "name",
@@ -191,13 +195,6 @@ class FreelancerAdmin(HistoryImportExportAdmin):
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).prefetch_related("skills")
-
-    def get_list_display(self, request):
-        list_display = super().get_list_display(request)
-        if not request.user.has_perm("freelancers.view_accessgrant"):
-            # The flag would tell an Assistant about access grants they may not see.
-            list_display = tuple(column for column in list_display if column != "overdue_access")
-        return list_display
 
     def has_delete_permission(self, request, obj=None):
         # Deleting is archiving: the record and its history stay.

@@ -96,6 +96,9 @@ class AllOrNothingResource(TextSafeResource):
 
 
 class FreelancerResource(AllOrNothingResource):
+    # Left out, on export and import, for whoever may not see money (outsourcing.admin_policy).
+    money_columns = ("hourly_rate",)
+
     skills = fields.Field(attribute="skills", column_name="skills", widget=SkillNamesWidget())
     hourly_rate = fields.Field(attribute="hourly_rate", column_name="hourly_rate", widget=AmountWidget())
     currency = keep_when_blank("currency")

@@ -23,6 +23,11 @@ from freelancers.forms import (
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Testimonial, WorkSample
 from outsourcing.history import recent_changes
 from outsourcing.lists import paginate
+from outsourcing.policy import can_see_access_grants, can_see_money, history_for, withhold_money_fields
+
+# The freelancer's money: shown, sorted by and edited only by whoever may see money.
+MONEY_FIELDS = ("hourly_rate",)
+MONEY_SORTS = ("rate", "-rate")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,10 @@ def get_section(name):
 @permission_required("freelancers.view_freelancer", raise_exception=True)
 def freelancer_list(request):
     form = FreelancerFilterForm(request.GET)
+    if not can_see_money(request.user):
+        # Sorting by rate would tell the rates by their order.
+        sort = form.fields["sort"]
+        sort.choices = [choice for choice in sort.choices if choice[0] not in MONEY_SORTS]
     freelancers = form.filter(Freelancer.objects.with_vetting().prefetch_related("skills"))
     return render(
         request, "freelancers/freelancer_list.html", {"form": form, **paginate(request, freelancers)}
@@ -78,7 +87,7 @@ def freelancer_detail(request, pk):
 
 def render_profile(request, freelancer, *, bound=None, revoking=None, status=200):
     """The profile, with one section's form bound to what was typed when it failed."""
-    can_see_access = request.user.has_perm("freelancers.view_accessgrant")
+    can_see_access = can_see_access_grants(request.user)
     # Each section's form gets its own element ids: several share field names ("notes").
     forms = {name: section.form(auto_id=f"id_{name}_%s") for name, section in SECTIONS.items()}
     forms["status"] = StatusForm(initial={"status": freelancer.status})
@@ -97,7 +106,7 @@ def render_profile(request, freelancer, *, bound=None, revoking=None, status=200
         "forms": forms,
         "open_form": next(iter(bound), None) if bound else None,
         "revoking": revoking,
-        "history": recent_changes(freelancer.history),
+        "history": history_for(request.user, recent_changes(freelancer.history), Freelancer, MONEY_FIELDS),
         "projects": freelancer.projects.order_by("-start_on"),
         "reviews": freelancer.reviews.select_related("project"),
         "review_summary": freelancer.reviews.summary(),
@@ -128,6 +137,7 @@ def freelancer_create(request):
 def freelancer_edit(request, pk):
     freelancer = get_freelancer(pk)
     form = FreelancerForm(request.POST or None, instance=freelancer)
+    withhold_money_fields(form, MONEY_FIELDS, request.user)
     if request.method == "POST" and form.is_valid():
         save_freelancer(request, form)
         messages.success(request, f"Changes to {freelancer.name} were saved.")

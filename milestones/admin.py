@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from milestones.models import CalendarFeed, CheckIn, Milestone
 from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
+from outsourcing.admin_policy import PolicyAdmin
 from outsourcing.history import HistoryAdmin
 from outsourcing.money import format_money
 from projects import services
@@ -51,8 +52,9 @@ class LateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(HistoryExportAdmin):
+class MilestoneAdmin(PolicyAdmin, HistoryExportAdmin):
     form = MilestoneAdminForm
+    money_fields = ("amount", "amount_with_currency", "payments")
     resource_classes = [MilestoneResource]
     list_display = ("project", "title", "due_on", "amount_with_currency", "status")
     list_display_links = ("title",)

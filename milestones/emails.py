@@ -12,6 +12,8 @@ from django.urls import reverse
 from milestones.links import checkin_link
 from milestones.time_zones import for_reader, freelancer_zone, user_zone
 from outsourcing.money import format_money
+from outsourcing.policy import can_see_money
+from projects.health import without_money
 
 
 def make_message(name, to, context):
@@ -50,12 +52,13 @@ def reminder(reminder):
             return make_message("checkin_upcoming_freelancer", reminder.recipient, context)
         return make_message(reminder.kind, reminder.recipient, context)
     if reminder.kind in {kind.MILESTONE_DUE_SOON, kind.MILESTONE_OVERDUE}:
+        amount = format_money(target.amount, target.project.currency)
         context = {
             **project_context(target.project),
             "milestone_title": target.title,
             "due_on": target.due_on.strftime("%A %d %B"),
             "days_late": target.days_late,
-            "amount": format_money(target.amount, target.project.currency),
+            "amount": amount if can_see_money(reminder.user) else "",
         }
         return make_message(reminder.kind, reminder.recipient, context)
     if reminder.kind == kind.ACCESS_TO_REVOKE:
@@ -72,7 +75,9 @@ def reminder(reminder):
     context = {
         **project_context(target),
         "due_slot": reminder.due_slot,
-        "budget_reason": target.budget_health.reason,
+        "budget_reason": (
+            target.budget_health if can_see_money(reminder.user) else without_money(target.budget_health)
+        ).reason,
         "checkin_every_days": target.checkin_every_days,
     }
     return make_message(reminder.kind, reminder.recipient, context)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from freelancers.models import AccessGrant
 from milestones import emails
 from milestones.models import CheckIn, Milestone, Reminder, ReminderPreference
+from outsourcing.policy import can_see_access_grants, can_see_money
 from outsourcing.roles import OWNER
 from projects.models import Project
 
@@ -37,6 +38,8 @@ Kind = Reminder.Kind
 
 # Spent as a share of the budget that triggers an alert; 100 is entering the contingency.
 BUDGET_THRESHOLDS = (75, 90, 100)
+# Reminders only those the policy allows may read; the others go to anyone who may.
+READ_CHECKS = {Kind.BUDGET_ALERT: can_see_money, Kind.ACCESS_TO_REVOKE: can_see_access_grants}
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,37 @@ class Due:
 
 def owner_due(kind, target, project, due_slot):
     return Due(kind, target, project.owner.email, due_slot, project, user=project.owner)
+
+
+class Readers:
+    """Who may read a reminder about money or access grants (outsourcing.policy decides),
+    each user asked once per scan, and the Owner role fetched once, when first needed."""
+
+    def __init__(self):
+        self.answers = {}
+        self._owners = None
+
+    def allowed(self, check, user):
+        key = (check, user.pk)
+        if key not in self.answers:
+            self.answers[key] = check(user)
+        return self.answers[key]
+
+    def owners(self):
+        if self._owners is None:
+            self._owners = list(owner_role_users())
+        return self._owners
+
+    def dues(self, check, kind, target, project, due_slot):
+        """To the project's owner when they may read it, otherwise to everyone in the
+        Owner role who may: an Assistant who created a project is its owner, but hears
+        nothing from the scan about its spending or the access given for it."""
+        if project is not None and self.allowed(check, project.owner):
+            yield owner_due(kind, target, project, due_slot)
+            return
+        for owner in self.owners():
+            if owner.email and self.allowed(check, owner):
+                yield Due(kind, target, owner.email, due_slot, project, user=owner)
 
 
 def checkins_coming_up(now):
@@ -109,19 +143,19 @@ def projects_gone_quiet(projects, today):
             yield owner_due(Kind.GONE_QUIET, project, project, f"since {since.isoformat()}")
 
 
-def budget_alerts(projects):
+def budget_alerts(projects, readers):
     for project in projects:
         if not project.budget:
             continue
         used = project.spent * 100 / project.budget
-        for threshold in BUDGET_THRESHOLDS:
-            if used >= threshold:
-                yield owner_due(Kind.BUDGET_ALERT, project, project, f"{threshold}%")
+        slots = [f"{threshold}%" for threshold in BUDGET_THRESHOLDS if used >= threshold]
         if project.spent > project.budget_with_contingency:
-            yield owner_due(Kind.BUDGET_ALERT, project, project, "contingency exhausted")
+            slots.append("contingency exhausted")
+        for slot in slots:
+            yield from readers.dues(can_see_money, Kind.BUDGET_ALERT, project, project, slot)
 
 
-def access_to_revoke(today):
+def access_to_revoke(today, readers):
     """Open grants past revoke-by, or whose project has ended; repeated weekly until revoked."""
     year, week, _ = today.isocalendar()
     ended = [Project.Status.COMPLETED, Project.Status.CANCELLED]
@@ -129,14 +163,10 @@ def access_to_revoke(today):
         project__status__in=ended
     )
     slot = f"{year}-W{week:02d}"
-    owners = list(owner_role_users())
+    readers.owners()  # fetched whether or not a grant needs them: the scan's queries stay the same
     for grant in grants.select_related("project__owner", "freelancer"):
-        if grant.project is not None:
-            yield owner_due(Kind.ACCESS_TO_REVOKE, grant, grant.project, slot)
-        else:
-            # Access given outside any project concerns everyone in the Owner role.
-            for owner in owners:
-                yield Due(Kind.ACCESS_TO_REVOKE, grant, owner.email, slot, None, user=owner)
+        # Access given outside any project concerns everyone in the Owner role.
+        yield from readers.dues(can_see_access_grants, Kind.ACCESS_TO_REVOKE, grant, grant.project, slot)
 
 
 def owner_role_users():
@@ -154,12 +184,13 @@ def due_now(now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
     in_progress = list(Project.objects.in_progress().with_details().select_related("owner"))
+    readers = Readers()
     yield from checkins_coming_up(now)
     yield from checkins_missed(now)
     yield from milestones_due(today)
     yield from projects_gone_quiet(in_progress, today)
-    yield from budget_alerts(in_progress)
-    yield from access_to_revoke(today)
+    yield from budget_alerts(in_progress, readers)
+    yield from access_to_revoke(today, readers)
     yield from reviews_owed(today)
 
 
@@ -343,10 +374,14 @@ def deliver(reminder_id):
 
 def drop_orphans(reminders):
     """Delete the reminders with nothing left to remind of: their subject was deleted since
-    (a re-planned check-in, a removed milestone), or the freelancer they were addressed to
-    is no longer on the project. Returns the others."""
+    (a re-planned check-in, a removed milestone), the freelancer they were addressed to
+    is no longer on the project, or their reader may no longer see what they are about.
+    Returns the others."""
+    readers = Readers()
     orphans = [
-        reminder.pk for reminder in reminders if reminder.target is None or not still_addressed(reminder)
+        reminder.pk
+        for reminder in reminders
+        if reminder.target is None or not still_addressed(reminder, readers)
     ]
     if orphans:
         logger.info("Reminders %s dropped: what or whom they were about is gone", orphans)
@@ -354,10 +389,12 @@ def drop_orphans(reminders):
     return [reminder for reminder in reminders if reminder.pk not in orphans]
 
 
-def still_addressed(reminder):
-    """A freelancer's copy goes only to the project's current freelancer: their link is signed for them."""
+def still_addressed(reminder, readers):
+    """A freelancer's copy goes only to the project's current freelancer: their link is signed for
+    them. A reminder about money or access grants goes only to someone who may still read it."""
     if reminder.user_id is not None:
-        return True
+        check = READ_CHECKS.get(reminder.kind)
+        return check is None or readers.allowed(check, reminder.user)
     freelancer = reminder.project.freelancer if reminder.project else None
     return freelancer is not None and freelancer.email.lower() == reminder.recipient.lower()
 
@@ -467,7 +504,7 @@ def send_digest(user_id, recipient, moment):
             .filter(
                 user_id=user_id, recipient=recipient, state=Reminder.State.PENDING, created_at__lte=moment
             )
-            .select_related("project")
+            .select_related("project", "user")
             .prefetch_related(GenericPrefetch("target", digest_targets()))
             .order_by("project__title", "project_id", "created_at", "pk")
         )

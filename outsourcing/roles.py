@@ -15,7 +15,8 @@ ASSISTANT = "Assistant"
 VIEW_AND_EDIT = ("view", "add", "change")
 
 # What an Assistant may do, per model. Nothing here allows "delete", and models
-# left out (access grants, payments) stay invisible to an Assistant.
+# left out (access grants, payments) stay invisible to an Assistant. Nor does an
+# Assistant get projects.view_money: outsourcing.policy shows them no amount.
 ASSISTANT_PERMISSIONS = {
     "freelancers.freelancer": VIEW_AND_EDIT,
     "freelancers.skill": VIEW_AND_EDIT,

@@ -24,9 +24,11 @@ from import_export.formats import base_formats
 from freelancers.models import Freelancer
 from milestones.models import Milestone
 from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
+from outsourcing.admin_policy import PolicyAdmin, PolicyInline
 from outsourcing.history import HistoryAdmin
 from outsourcing.money import format_money
-from projects import services
+from outsourcing.policy import can_see_money
+from projects import health, services
 from projects.forms import BUDGET_FIELDS
 from projects.health import AMBER, GREEN, RED
 from projects.models import Assignment, Backup, Payment, Project, leeway_problem
@@ -83,17 +85,19 @@ class MilestoneInlineFormSet(BaseInlineFormSet):
                 form.add_error("due_on", problem)
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(PolicyInline, admin.TabularInline):
     model = Milestone
+    money_fields = ("amount",)
     formset = MilestoneInlineFormSet
     extra = 0
     fields = ("order", "title", "due_on", "amount", "status")
 
 
-class PaymentInline(admin.TabularInline):
-    """Shown only to users who may see payments: an inline follows its model's permissions."""
+class PaymentInline(PolicyInline, admin.TabularInline):
+    """Shown only to users who may see money and payments."""
 
     model = Payment
+    policy_name = "payments"
     extra = 0
     fields = ("paid_on", "amount", "milestone", "note", "recorded_by")
     readonly_fields = ("recorded_by",)
@@ -264,8 +268,17 @@ class ShiftForm(forms.Form):
 
 
 @admin.register(Project)
-class ProjectAdmin(HistoryExportAdmin):
+class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
     form = ProjectAdminForm
+    money_fields = (
+        "budget",
+        "budget_buffer_percent",
+        "payments",
+        "budget_with_currency",
+        "budget_health_level",
+        *ProjectResource.money_columns,
+    )
+    grant_fields = ("access_grants",)
     resource_classes = [ProjectResource]
     inlines = [MilestoneInline, PaymentInline, BackupInline, AssignmentInline]
     list_display = (
@@ -275,6 +288,7 @@ class ProjectAdmin(HistoryExportAdmin):
         "due_on",
         "budget_with_currency",
         "budget_health_level",
+        "budget_health_in_words",
         "schedule_health_level",
         "progress",
     )
@@ -299,6 +313,12 @@ class ProjectAdmin(HistoryExportAdmin):
     def get_queryset(self, request):
         # Health, money and progress from the prefetched milestones and payments, not a query per row.
         return super().get_queryset(request).with_details()
+
+    def get_list_display(self, request):
+        columns = super().get_list_display(request)
+        if can_see_money(request.user):
+            return [column for column in columns if column != "budget_health_in_words"]
+        return columns
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [
@@ -370,6 +390,11 @@ class ProjectAdmin(HistoryExportAdmin):
     @admin.display(description="budget health")
     def budget_health_level(self, project):
         return health_badge(project.budget_health)
+
+    @admin.display(description="budget health")
+    def budget_health_in_words(self, project):
+        # The column for whoever may not see money; PolicyAdmin drops one of the two.
+        return health_badge(health.without_money(project.budget_health))
 
     @admin.display(description="schedule health")
     def schedule_health_level(self, project):
@@ -495,7 +520,19 @@ class PaymentAdminForm(forms.ModelForm):
 
 @admin.register(Payment)
 class PaymentAdmin(HistoryExportAdmin):
-    """Only for those allowed to see payments: an Assistant gets a 403 here."""
+    """Only for those allowed to see money and payments: an Assistant gets a 403 here."""
+
+    def has_module_permission(self, request):
+        return can_see_money(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return can_see_money(request.user) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return can_see_money(request.user) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return can_see_money(request.user) and super().has_add_permission(request)
 
     form = PaymentAdminForm
     resource_classes = [PaymentResource]

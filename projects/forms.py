@@ -7,6 +7,7 @@ from freelancers.models import Freelancer
 from milestones.models import Milestone
 from outsourcing.dates import date_range_formfield
 from outsourcing.money import format_money
+from outsourcing.policy import can_see_money, withhold_money_fields
 from projects.health import AMBER, GREEN, RED
 from projects.models import Backup, Payment, Project, Review, leeway_problem
 
@@ -14,6 +15,8 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
 # Fields only someone with projects.change_project_budget may change.
 BUDGET_FIELDS = ("budget", "currency", "budget_buffer_percent", "schedule_buffer_days")
+# Fields that are money: shown only to whoever may see money (outsourcing.policy).
+MONEY_FIELDS = ("budget", "budget_buffer_percent")
 
 
 STATUS_NOT_HERE = (
@@ -74,6 +77,7 @@ class ProjectForm(forms.ModelForm):
         status = self.fields["status"]
         status.choices = settable_statuses(current=self.instance.status if self.instance.pk else None)
         status.error_messages["invalid_choice"] = STATUS_NOT_HERE
+        self.user = user
         self.fields["freelancer"].queryset = Freelancer.objects.active().order_by("name")
         self.fields["freelancer"].help_text = "Leave empty while you are still choosing."
         if self.instance.pk and not user.has_perm("projects.change_project_budget"):
@@ -81,6 +85,7 @@ class ProjectForm(forms.ModelForm):
             for name in BUDGET_FIELDS:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Only the owner changes budgets and buffers."
+        withhold_money_fields(self, MONEY_FIELDS, user)
 
     def clean(self):
         # The trial and do-not-hire rules themselves are checked by the services.
@@ -142,11 +147,14 @@ def check_plan(form, formset):
             total += data["amount"]
     limit = cleaned["budget"] * (1 + cleaned["budget_buffer_percent"] / 100)
     if total > limit and not cleaned.get("confirm_over_budget"):
-        form.add_error(
-            "confirm_over_budget",
-            f"The milestones add up to {format_money(total, cleaned['currency'])}, more than the budget "
-            f"plus contingency ({format_money(limit, cleaned['currency'])}). Tick this box to save anyway.",
-        )
+        if can_see_money(form.user):
+            over = (
+                f"The milestones add up to {format_money(total, cleaned['currency'])}, more than the budget "
+                f"plus contingency ({format_money(limit, cleaned['currency'])})."
+            )
+        else:
+            over = "The milestones add up to more than the budget plus contingency."
+        form.add_error("confirm_over_budget", f"{over} Tick this box to save anyway.")
     return not form.errors and not any(f.errors for f in formset.forms)
 
 

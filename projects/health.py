@@ -65,3 +65,23 @@ def lateness_health(*, what, days_late, leeway_days):
     if left >= 0:
         return Health(AMBER, f"{late}, {left} day{'s' if left != 1 else ''} of leeway left")
     return Health(RED, f"{late}, {-left} day{'s' if left != -1 else ''} beyond the leeway")
+
+
+# Said instead of the budget's reason to someone who may not see money (outsourcing.policy).
+BUDGET_IN_WORDS = {
+    GREEN: "the budget is on track",
+    AMBER: "the budget needs the owner's attention",
+    RED: "the budget needs the owner's attention",
+}
+
+
+def without_money(budget):
+    """The budget's health with its level kept and every amount and share left out."""
+    return Health(budget.level, BUDGET_IN_WORDS[budget.level])
+
+
+def overall_without_money(*, budget, schedule):
+    """The worse of budget and schedule, in words without money: the schedule's own reason
+    when the schedule decides, the neutral budget phrase when money does."""
+    # On a tie the schedule's reason is kept: it says more than the neutral phrase.
+    return min(schedule, without_money(budget), key=lambda health: health.rank)

@@ -209,7 +209,11 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        permissions = [("change_project_budget", "Can change a project's budget and buffers")]
+        permissions = [
+            ("change_project_budget", "Can change a project's budget and buffers"),
+            # Seeing money at all; outsourcing.policy is the one place that asks.
+            ("view_money", "Can see budgets, spending and payments"),
+        ]
         constraints = [
             FieldCheckConstraint(
                 condition=Q(budget__gte=0),

@@ -41,6 +41,9 @@ def date(attribute):
 
 
 class ProjectResource(TextSafeResource):
+    # Left out for whoever may not see money (outsourcing.admin_policy).
+    money_columns = ("budget", "budget_buffer_percent", "spent", "committed", "budget_health_reason")
+
     freelancer = column("freelancer__name", name="freelancer")
     freelancer_email = column("freelancer__email", name="freelancer_email")
     owner = column("owner__username", name="owner")
@@ -90,6 +93,8 @@ class ProjectResource(TextSafeResource):
 
 
 class MilestoneResource(TextSafeResource):
+    money_columns = ("amount",)
+
     project = column("project__title", name="project")
     currency = column("project__currency", name="currency")
     due_on = date("due_on")

@@ -11,8 +11,10 @@ from milestones.models import Milestone
 from outsourcing.form_errors import add_service_errors
 from outsourcing.history import recent_changes
 from outsourcing.lists import paginate
+from outsourcing.policy import can_see_money, history_for, withhold_money_fields
 from projects import charts, services
 from projects.forms import (
+    MONEY_FIELDS,
     BackupForm,
     CompletionForm,
     MilestoneStatusForm,
@@ -39,12 +41,10 @@ def get_project(pk):
 def project_list(request):
     form = ProjectFilterForm(request.GET)
     projects = form.filter(Project.objects.select_related("freelancer", "owner"))
-    context = {
-        "form": form,
-        **paginate(request, projects),
+    context = {"form": form, **paginate(request, projects)}
+    if can_see_money(request.user):
         # Every active project, whatever the filters and the page show.
-        "portfolio": charts.portfolio(Project.objects.current().active()),
-    }
+        context["portfolio"] = charts.portfolio(Project.objects.current().active())
     return render(request, "projects/project_list.html", context)
 
 
@@ -82,10 +82,10 @@ def render_project(request, project, *, bound=None, status=200):
         and project.freelancer_id
         and not project.reviews.filter(freelancer_id=project.freelancer_id).exists(),
         "forms": forms,
-        "history": recent_changes(project.history),
+        "history": history_for(request.user, recent_changes(project.history), Project, MONEY_FIELDS),
         "unreachable": [] if project.reminders_muted else reminders.unreachable(project),
         "timeline": charts.timeline(project),
-        "burn_chart": charts.burn_chart(project),
+        "burn_chart": charts.burn_chart(project) if can_see_money(request.user) else None,
     }
     return render(request, "projects/project_detail.html", context, status=status)
 
@@ -131,6 +131,8 @@ def project_edit(request, pk):
     project = get_project(pk)
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
     formset = milestone_formset(request.user, request.POST or None, instance=project)
+    for milestone_form in formset:
+        withhold_money_fields(milestone_form, ["amount"], request.user)
     if request.method == "POST" and check_plan(form, formset):
         try:
             milestones = formset.save(commit=False)

@@ -3,10 +3,12 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory
 from milestones.models import CheckIn, Milestone
+from outsourcing.roles import OWNER
 from projects.models import Assignment, Backup, Payment, Project, Review
 
 
@@ -14,9 +16,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"owner{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+
+    @factory.post_generation
+    def groups(user, create, extracted, **kwargs):
+        # Whoever owns a project is in the Owner role, unless a test names other groups.
+        if create:
+            user.groups.set(Group.objects.filter(name=OWNER) if extracted is None else extracted)
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):
