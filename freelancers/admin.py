@@ -21,9 +21,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from freelancers import services
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
 from freelancers.resources import FreelancerResource, ReferenceResource
+from outsourcing.history import ExplainedEditsAdmin
 
 
-class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class HistoryImportExportAdmin(ExplainedEditsAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
     """Change history, plus import and export as CSV or XLSX for those allowed to write."""
 
     formats = [base_formats.CSV, base_formats.XLSX]

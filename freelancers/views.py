@@ -21,7 +21,7 @@ from freelancers.forms import (
     WorkSampleForm,
 )
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Testimonial, WorkSample
-from outsourcing.history import recent_changes
+from outsourcing.history import describe_edit, explain, recent_changes
 from outsourcing.lists import paginate
 
 
@@ -120,6 +120,7 @@ def freelancer_edit(request, pk):
     freelancer = get_freelancer(pk)
     form = FreelancerForm(request.POST or None, instance=freelancer)
     if request.method == "POST" and form.is_valid():
+        explain(form.instance, describe_edit(form))
         form.save()
         messages.success(request, f"Changes to {freelancer.name} were saved.")
         return redirect(freelancer)

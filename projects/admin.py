@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from freelancers.models import Freelancer
 from milestones.models import Milestone
+from outsourcing.history import ExplainedEditsAdmin
 from outsourcing.money import format_money
 from projects import services
 from projects.forms import BUDGET_FIELDS
@@ -32,7 +33,7 @@ from projects.models import Assignment, Backup, Payment, Project, leeway_problem
 from projects.resources import PaymentResource, ProjectResource
 
 
-class HistoryExportAdmin(ExportMixin, SimpleHistoryAdmin):
+class HistoryExportAdmin(ExplainedEditsAdmin, ExportMixin, SimpleHistoryAdmin):
     """Change history, plus export as CSV or XLSX for whoever may see the rows.
 
     Export only: a spreadsheet import would go around the services.
