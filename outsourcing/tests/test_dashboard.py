@@ -132,3 +132,11 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_asser
     with django_assert_num_queries(18):
         response = owner_client.get(DASHBOARD)
     assert response.status_code == HTTPStatus.OK
+
+
+def test_updates_from_freelancers_come_first_as_the_news(owner_client):
+    text = owner_client.get(reverse("dashboard")).text
+
+    headings = [text.index(heading) for heading in ("Updates from freelancers", "Projects needing attention", "This week")]
+
+    assert headings == sorted(headings)
