@@ -135,8 +135,9 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_asser
 
 
 def test_updates_from_freelancers_come_first_as_the_news(owner_client):
-    text = owner_client.get(reverse("dashboard")).text
+    text = owner_client.get(DASHBOARD).text
 
-    headings = [text.index(heading) for heading in ("Updates from freelancers", "Projects needing attention", "This week")]
+    panels = ("Updates from freelancers", "Projects needing attention", "This week")
+    headings = [text.index(heading) for heading in panels]
 
     assert headings == sorted(headings)
