@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "outsourcing.apps.LoginAttemptsConfig",  # django-axes
     "csp",
     "django_celery_beat",
     "simple_history",
