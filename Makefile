@@ -5,12 +5,18 @@ BIN := $(VENV)/bin
 
 .PHONY: run test install lint format check-migrations clean
 
+# A setting as the app resolves it: environment, then .env, then its default.
+# honcho is given no env file (each process reads .env itself, so the environment
+# wins there as everywhere) and hands each process its own PORT (the worker gets
+# web's + 100), so the web's PORT and SITE_URL are passed to all three.
+setting = $(shell $(BIN)/python manage.py shell --no-imports -c "from django.conf import settings; print(settings.$(1))")
+
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py ensure_admin
-	@echo "Starting web (http://127.0.0.1:8000/), worker and beat. Ctrl-C stops all three."
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+	@echo "Starting web ($(call setting,SITE_URL)/), worker and beat. Ctrl-C stops all three."
+	PATH="$(CURDIR)/$(BIN):$$PATH" PORT="$(call setting,PORT)" SITE_URL="$(call setting,SITE_URL)" $(BIN)/honcho start --env /dev/null
 
 test: install
 	$(BIN)/pytest

@@ -22,10 +22,12 @@ from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Sk
 from freelancers.resources import FreelancerResource, ReferenceResource
 from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
 from outsourcing.admin_policy import PolicyAdmin, PolicyInline
-from outsourcing.history import HistoryAdmin
+from outsourcing.history import ExplainedEditsAdmin, HistoryAdmin
 
 
-class HistoryImportExportAdmin(CheckedAutocompleteAdminMixin, ImportExportModelAdmin, HistoryAdmin):
+class HistoryImportExportAdmin(
+    CheckedAutocompleteAdminMixin, ExplainedEditsAdmin, ImportExportModelAdmin, HistoryAdmin
+):
     """Change history to read, plus import and export as CSV or XLSX for those allowed to write."""
 
     formats = [base_formats.CSV, base_formats.XLSX]

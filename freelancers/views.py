@@ -21,7 +21,7 @@ from freelancers.forms import (
     WorkSampleForm,
 )
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Testimonial, WorkSample
-from outsourcing.history import recent_changes
+from outsourcing.history import describe_edit, explain, recent_changes
 from outsourcing.lists import paginate
 from outsourcing.policy import can_see_access_grants, can_see_money, history_for, withhold_money_fields
 
@@ -139,6 +139,7 @@ def freelancer_edit(request, pk):
     form = FreelancerForm(request.POST or None, instance=freelancer)
     withhold_money_fields(form, MONEY_FIELDS, request.user)
     if request.method == "POST" and form.is_valid():
+        explain(form.instance, describe_edit(form))
         save_freelancer(request, form)
         messages.success(request, f"Changes to {freelancer.name} were saved.")
         return redirect(freelancer)

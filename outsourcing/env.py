@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # Broker schemes the app is tested with: the embedded filesystem transport for
 # development and Redis for production.
 BROKER_SCHEMES = {"filesystem", "redis", "rediss", "memory"}
@@ -22,6 +24,34 @@ class ConfigurationError(SystemExit):
 
     def __init__(self, name, problem):
         super().__init__(f"Configuration error: {name} {problem}")
+
+
+def read_env_file(path=None):
+    """Copy the KEY=VALUE lines of the .env file into os.environ before settings load.
+
+    The file is ENV_FILE, else .env beside manage.py; a missing file is fine.
+    A variable already set wins, so a command line can override the file. Blank
+    lines and # comments are skipped, `export ` is allowed, a value may be in
+    single or double quotes, and an unquoted value ends at ` #`.
+    """
+    path = Path(path or os.environ.get("ENV_FILE") or ROOT / ".env")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, equals, value = line.removeprefix("export ").partition("=")
+        key, value = key.strip(), value.strip()
+        if not equals or not key.isidentifier():
+            raise ConfigurationError(f"{path}, line {number}:", f"is not KEY=VALUE: {line!r}.")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        else:
+            value = value.split(" #", 1)[0].rstrip()
+        os.environ.setdefault(key, value)
 
 
 def text(name, default=""):

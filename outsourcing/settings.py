@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "outsourcing.apps.LoginAttemptsConfig",  # django-axes
     "csp",
     "django_celery_beat",
     "simple_history",
@@ -199,7 +199,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Reminders (see milestones/reminders.py).
-SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make run` serves on, and the address links in emails and the calendar start with.
+PORT = env.integer("PORT", 8000)
+SITE_URL = env.text("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 REMINDER_LEAD_HOURS = env.integer("REMINDER_LEAD_HOURS", 24)
 MILESTONE_DUE_SOON_DAYS = env.integer("MILESTONE_DUE_SOON_DAYS", 2)
 GONE_QUIET_GRACE_DAYS = env.integer("GONE_QUIET_GRACE_DAYS", 2)

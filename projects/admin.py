@@ -25,7 +25,7 @@ from freelancers.models import Freelancer
 from milestones.models import Milestone
 from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
 from outsourcing.admin_policy import PolicyAdmin, PolicyInline
-from outsourcing.history import HistoryAdmin
+from outsourcing.history import ExplainedEditsAdmin, HistoryAdmin
 from outsourcing.money import format_money
 from outsourcing.policy import can_see_money
 from projects import health, services
@@ -35,7 +35,7 @@ from projects.models import Assignment, Backup, Payment, Project, leeway_problem
 from projects.resources import PaymentResource, ProjectResource
 
 
-class HistoryExportAdmin(CheckedAutocompleteAdminMixin, ExportMixin, HistoryAdmin):
+class HistoryExportAdmin(CheckedAutocompleteAdminMixin, ExplainedEditsAdmin, ExportMixin, HistoryAdmin):
     """Change history to read, plus export as CSV or XLSX for whoever may see the rows.
 
     Export only: a spreadsheet import would go around the services.

@@ -9,7 +9,7 @@ from freelancers.models import Freelancer
 from milestones import reminders
 from milestones.models import Milestone
 from outsourcing.form_errors import add_service_errors
-from outsourcing.history import recent_changes
+from outsourcing.history import describe_edit, explain, recent_changes
 from outsourcing.lists import paginate
 from outsourcing.policy import can_see_money, history_for, withhold_money_fields
 from projects import charts, services
@@ -137,7 +137,7 @@ def project_edit(request, pk):
         try:
             milestones = formset.save(commit=False)
             services.update_project(
-                project=form.save(commit=False),
+                project=explain(form.save(commit=False), describe_edit(form, [formset])),
                 milestones=milestones,
                 removed=formset.deleted_objects,
                 skills=form.cleaned_data["skills"],

@@ -9,6 +9,7 @@ from freelancers.models import Freelancer, Reference
 from freelancers.tests.factories import (
     AccessGrantFactory,
     FreelancerFactory,
+    InterviewFactory,
     ReferenceFactory,
     SkillFactory,
     vetted_freelancer,
@@ -127,6 +128,14 @@ def test_the_profile_shows_what_vetting_is_missing(owner_client):
     assert "Vetting: 0% done" in response.text
     assert "No reference has vouched for them yet" in response.text
     assert "No interview yet" in response.text
+
+
+def test_the_profile_shows_the_questions_asked_in_an_interview(owner_client):
+    interview = InterviewFactory(questions_asked="How do you handle scope changes?\nWhen are you online?")
+
+    response = owner_client.get(interview.freelancer.get_absolute_url())
+
+    assert "Asked:</span> How do you handle scope changes?<br>When are you online?" in response.text
 
 
 def test_an_unknown_freelancer_is_a_404(owner_client):

@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 from http import HTTPStatus
 
@@ -230,6 +231,27 @@ def test_the_admin_import_shows_the_bad_rows_and_offers_no_confirmation(owner_cl
     assert "confirm_form" not in response.context
     assert "No interview is recorded." in response.content.decode()
     assert Freelancer.objects.count() == 0
+
+
+def test_the_admin_import_shows_each_error_in_sight_by_its_spreadsheet_line(owner_client):
+    bad = "Lena Fischer,lena@example.com,,,,,,,approved,,\n"
+
+    response = owner_client.post(
+        reverse("admin:freelancers_freelancer_import"),
+        {
+            "resource": "0",
+            "format": [CSV, XLSX].index(CSV),
+            "import_file": upload("people.csv", HEADER + ANA + bad),
+        },
+    )
+
+    row = re.compile(r"<tr>\s*<td>(\d+)</td>\s*<td class=\"import-row-errors\">(.*?)</td>", re.S)
+    cells = row.findall(response.text)
+    # The header is line 1 and Ana line 2, so Lena is on line 3 of the spreadsheet.
+    assert [line for line, _ in cells] == ["3"]
+    assert "No interview is recorded." in cells[0][1]
+    # django-import-export shows what is inside this container only while the pointer is on the row.
+    assert "validation-error-container" not in response.text
 
 
 def test_importing_needs_the_rights_to_add_and_change_while_exporting_needs_only_viewing(outsider, client):

@@ -239,6 +239,26 @@ def test_revoking_from_the_settings_page_kills_the_old_address(owner_client, own
     assert owner_client.get(feed_url(CalendarFeed.objects.get(user=owner))).status_code == HTTPStatus.OK
 
 
+def test_the_settings_page_says_when_the_link_was_made_with_one_full_stop(owner_client, owner, settings):
+    settings.TIME_ZONE = "UTC"
+    feed = CalendarFeed.rotate(owner)
+    feed.created_at = datetime.datetime(2026, 12, 1, 23, 0, tzinfo=datetime.UTC)
+    feed.save()
+
+    text = owner_client.get(SETTINGS_PAGE).text
+
+    assert "Made on 1 December 2026, 23:00" in text
+    assert ".." not in text
+
+
+def test_revoking_on_the_settings_page_asks_first(owner_client, owner):
+    CalendarFeed.rotate(owner)
+
+    text = owner_client.get(SETTINGS_PAGE).text
+
+    assert 'data-confirm="Revoke this calendar address?' in text
+
+
 def test_anonymous_visitors_cannot_open_the_settings_page(client):
     response = client.get(SETTINGS_PAGE)
 

@@ -71,7 +71,8 @@ def test_a_dry_run_prints_one_line_per_due_reminder_and_writes_and_sends_nothing
         f"checkin_upcoming  {project.owner.email}  Shop launch  {slot}",
         f"checkin_upcoming  {project.freelancer.email}  Shop launch  {slot}",
         f"milestone_overdue  {project.owner.email}  Shop launch  {milestone.due_on.isoformat()}",
-        "3 to send, 0 skipped. Dry run: nothing was written or sent.",
+        "3 reminders due, 0 sent already: 3 to send, 0 skipped (no email address). "
+        "Dry run: nothing was written or sent.",
     ]
     assert not Reminder.objects.exists()
     assert mail.outbox == []
@@ -87,7 +88,7 @@ def test_a_dry_run_names_who_cannot_be_reached_and_what_waits_for_a_digest():
     assert "(in the morning digest)" in out
     assert out.count("(in the morning digest)") == 2
     assert "skipped: checkin_upcoming to Ana Souza, who has no email address, about “Shop launch”" in out
-    assert "2 to send, 1 skipped." in out
+    assert "3 reminders due, 0 sent already: 2 to send, 1 skipped (no email address)." in out
     assert not Reminder.objects.exists()
 
 
@@ -97,7 +98,23 @@ def test_a_dry_run_leaves_out_what_was_sent_already():
 
     out, _ = send_reminders("--dry-run")
 
-    assert out.splitlines() == ["0 to send, 0 skipped. Dry run: nothing was written or sent."]
+    assert out.splitlines() == [
+        "3 reminders due, 3 sent already: 0 to send, 0 skipped (no email address). "
+        "Dry run: nothing was written or sent."
+    ]
+
+
+def test_a_dry_run_says_what_the_real_run_then_says():
+    project, _, _ = shop_launch()
+    send_reminders()
+    CheckInFactory(project=project, scheduled_for=timezone.now() + datetime.timedelta(hours=3))
+
+    dry, _ = send_reminders("--dry-run")
+    real, _ = send_reminders()
+
+    said = "5 reminders due, 3 sent already: 2 to send, 0 skipped (no email address)."
+    assert dry.splitlines()[-1] == f"{said} Dry run: nothing was written or sent."
+    assert real.startswith(f"{said} Sent 2: ")
 
 
 # A real run
@@ -114,7 +131,8 @@ def test_a_run_writes_the_rows_and_sends_each_reminder_itself_without_a_worker()
     )
     assert set(Reminder.objects.values_list("state", flat=True)) == {State.SENT}
     assert out.strip() == (
-        "3 reminders due. Sent 3: 3 one by one, 0 in daily digests. "
+        "3 reminders due, 0 sent already: 3 to send, 0 skipped (no email address). "
+        "Sent 3: 3 one by one, 0 in daily digests. "
         "0 pending (for a later digest or another try)."
     )
     assert err == ""

@@ -176,3 +176,11 @@ def test_the_login_and_lockout_pages_forbid_inline_scripts(client, owner, settin
     assert lockout_page.status_code == HTTPStatus.TOO_MANY_REQUESTS
     for response in (login_page, lockout_page):
         assert csp_directives(response)["script-src"] == ["'self'"]
+
+
+def test_the_admin_names_the_login_lockouts_apart_from_the_access_register(admin_client):
+    text = admin_client.get(reverse("admin:index")).text
+
+    assert "Login attempts and lockouts" in text
+    assert ">Axes<" not in text
+    assert "Access grants" in text

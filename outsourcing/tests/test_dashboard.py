@@ -149,3 +149,12 @@ def test_needing_attention_shows_the_worst_first_and_says_how_many_more(owner_cl
     assert all(project.title.startswith("Over budget") for project in attention)
     assert response.context["in_progress_count"] == 12
     assert "and 3 more" in response.content.decode()
+
+
+def test_updates_from_freelancers_come_first_as_the_news(owner_client):
+    text = owner_client.get(DASHBOARD).text
+
+    panels = ("Updates from freelancers", "Projects needing attention", "This week")
+    headings = [text.index(heading) for heading in panels]
+
+    assert headings == sorted(headings)

@@ -26,27 +26,32 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run, **options):
         now = timezone.now()
+        # Both runs open with the same sentence, counted the same way, so a dry run
+        # says what the real run will.
+        due, skipped = reminders.triage(reminders.due_now(now))
+        to_send = reminders.not_sent(due)
+        summary = (
+            f"{plural(len(due) + len(skipped), 'reminder')} due, {len(due) - len(to_send)} sent already: "
+            f"{len(to_send)} to send, {len(skipped)} skipped (no email address)."
+        )
         if dry_run:
-            self.dry_run(now)
+            for due_one in to_send:
+                self.stdout.write(line(due_one))
+            for due_one in skipped:
+                self.stdout.write(f"skipped: {reminders.describe(due_one)}")
+            self.stdout.write(f"{summary} Dry run: nothing was written or sent.")
             return
-        dues = reminders.scan(now, enqueue=False)
+        reminders.scan(now, enqueue=False)
         alone, failed = reminders.deliver_pending()
         sent = Reminder.objects.filter(state=Reminder.State.SENT, sent_at__gte=now).count()
         pending = Reminder.objects.filter(state=Reminder.State.PENDING).count()
         self.stdout.write(
-            f"{len(dues)} reminder{'s' if len(dues) != 1 else ''} due. Sent {sent}: {alone} one by one, "
-            f"{sent - alone} in daily digests. {pending} pending (for a later digest or another try)."
+            f"{summary} Sent {sent}: {alone} one by one, {sent - alone} in daily digests. "
+            f"{pending} pending (for a later digest or another try)."
         )
         if failed:
             self.stderr.write(f"{failed} failed for good: see the failed reminders page to retry them.")
 
-    def dry_run(self, now):
-        dues, skipped = reminders.triage(reminders.due_now(now))
-        dues = reminders.not_sent(dues)
-        for due in dues:
-            self.stdout.write(line(due))
-        for due in skipped:
-            self.stdout.write(f"skipped: {reminders.describe(due)}")
-        self.stdout.write(
-            f"{len(dues)} to send, {len(skipped)} skipped. Dry run: nothing was written or sent."
-        )
+
+def plural(count, noun):
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         admin.groups.add(Group.objects.get(name=OWNER))
         self.stdout.write(
             self.style.SUCCESS(
-                "Admin account created. Log in at http://127.0.0.1:8000/ with\n"
+                f"Admin account created. Log in at {settings.SITE_URL}/ with\n"
                 f"  username: {username}\n  password: {password}\n"
                 "This is shown once; change it under your name → Change password, "
                 f"or run: python manage.py changepassword {username}"
