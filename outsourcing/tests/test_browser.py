@@ -271,3 +271,22 @@ def test_screenshots_of_the_dashboard_and_a_project_with_the_demo_data(owner_pag
     owner_page.goto(troubled.get_absolute_url())
     expect(owner_page.get_by_text("Budget: In trouble").first).to_be_visible()
     screenshot(owner_page, "project.png")
+
+
+@pytest.mark.parametrize("model", ["projects/project", "freelancers/freelancer"])
+def test_the_admin_export_pages_select_all_box_clears_and_ticks_every_column(
+    owner_page, browser_problems, model
+):
+    """The export page's toggle works under the Content-Security-Policy (no inline handler)."""
+    owner_page.goto(f"/admin/{model}/export/")
+    columns = owner_page.locator(".selectable-field-export-row input[type=checkbox]")
+    expect(columns.first).to_be_checked()
+    toggle = owner_page.get_by_label("Select all")
+
+    toggle.uncheck()
+    for column in columns.all():
+        expect(column).not_to_be_checked()
+    toggle.check()
+    for column in columns.all():
+        expect(column).to_be_checked()
+    assert browser_problems.take(owner_page) == []
