@@ -84,7 +84,7 @@ class MilestoneForm(forms.ModelForm):
 
     Amount and order start blank rather than at the model's 0: nobody reads a 0 they did not
     type as their own, and an untouched spare row stays unchanged, so it is skipped. Left
-    blank, the amount is nothing and the order is the row's position in the table.
+    blank, the amount is 0 and the order is the row's position in the table.
     """
 
     class Meta:

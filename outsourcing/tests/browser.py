@@ -29,8 +29,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 USERNAME = "olivia"
 PASSWORD = "a-long-test-password"
 TIMEOUT_MS = 15_000
-# Chromium only writes Content-Security-Policy violations to its own log, which neither page
-# scripts nor Playwright's console events see; the page's own event is passed to the test.
+# Chromium's console words a Content-Security-Policy violation as it likes, and not for every
+# directive; the page's own securitypolicyviolation event is the dependable report, so it is
+# passed to the test as well.
 REPORT_CSP_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", (event) => {
   window.reportCspViolation(
