@@ -1,7 +1,8 @@
 import datetime
+from decimal import Decimal
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from freelancers.models import Freelancer
 from milestones.models import Milestone
@@ -105,10 +106,49 @@ class ProjectForm(forms.ModelForm):
 
 
 class MilestoneForm(forms.ModelForm):
+    """One row of the project form's milestone table.
+
+    Amount and order start blank rather than at the model's 0: nobody reads a 0 they did not
+    type as their own, and an untouched spare row stays unchanged, so it is skipped. Left
+    blank, the amount is 0 and the order is the row's position in the table.
+    """
+
     class Meta:
         model = Milestone
         fields = ["title", "due_on", "amount", "status", "order"]
         widgets = {"due_on": DATE, "order": forms.NumberInput(attrs={"min": 0, "style": "width: 5rem"})}
+
+    def __init__(self, *args, position=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.position = position
+        for name in ("amount", "order"):
+            self.fields[name].required = False
+            self.fields[name].initial = None
+            if self.instance.pk is None:
+                self.initial.pop(name, None)
+        for field in self.fields.values():
+            # The table's one header row shows the labels; each cell's input still has its name.
+            field.widget.attrs.setdefault("aria-label", field.label)
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        return Decimal(0) if amount is None else amount
+
+    def clean_order(self):
+        order = self.cleaned_data["order"]
+        return self.position if order is None else order
+
+
+class BaseMilestoneFormSet(BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        # index is None for the empty form that the "Add a milestone" button copies.
+        return {**super().get_form_kwargs(index), "position": None if index is None else index + 1}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove"
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove"
 
 
 def milestone_formset(user, data=None, *, instance):
@@ -118,6 +158,7 @@ def milestone_formset(user, data=None, *, instance):
         Project,
         Milestone,
         form=MilestoneForm,
+        formset=BaseMilestoneFormSet,
         formfield_callback=date_range_formfield,
         extra=2,
         can_delete=user.has_perm("milestones.delete_milestone"),

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from outsourcing.roles import OWNER
 
 # What `from outsourcing.tests.browser import *` gives a test module: its fixtures.
-__all__ = ["browser", "new_page", "owner_page", "owner_user"]
+__all__ = ["browser", "browser_problems", "new_page", "owner_page", "owner_user"]
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -29,6 +29,17 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 USERNAME = "olivia"
 PASSWORD = "a-long-test-password"
 TIMEOUT_MS = 15_000
+# Chromium's console words a Content-Security-Policy violation as it likes, and not for every
+# directive; the page's own securitypolicyviolation event is the dependable report, so it is
+# passed to the test as well.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline code"}` +
+    ` (${event.sourceFile || "the page"}, line ${event.lineNumber})`
+  );
+});
+"""
 
 
 @pytest.fixture(scope="module")
@@ -64,23 +75,69 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def new_page(browser, live_server):
-    """Open pages in fresh browser contexts (no cookies shared); all closed after the test."""
-    contexts = []
+class BrowserProblems:
+    """What went wrong inside the pages: console errors, uncaught exceptions, CSP violations.
 
-    def open_page():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    A page that works for the person looking at it can still be broken underneath (a script
+    the policy blocked, a stylesheet that failed to load); every browser test fails on these.
+    """
+
+    def __init__(self):
+        self.found = []
+
+    def watch(self, context):
+        context.expose_binding("reportCspViolation", lambda source, text: self.add(source["page"], text))
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self.console)
+        context.on("weberror", lambda error: self.add(error.page, f"uncaught {error.error}"))
+
+    def console(self, message):
+        if message.type == "error":
+            # A resource that failed to load is named only in the message's location.
+            source = message.location.get("url")
+            self.add(message.page, f"{message.text} ({source})" if source else message.text)
+
+    def add(self, page, text):
+        self.found.append(f"{page.url if page else 'a page'}: {text}")
+
+    def take(self, page):
+        """The problems reported so far, forgotten once taken.
+
+        A round trip to the page first, so every report it sent before has arrived.
+        """
+        page.evaluate("0")
+        found, self.found = self.found, []
+        return found
+
+
+@pytest.fixture
+def browser_problems():
+    return BrowserProblems()
+
+
+@pytest.fixture
+def new_page(browser, live_server, browser_problems):
+    """Open pages in fresh browser contexts (no cookies shared); all closed after the test.
+
+    The test fails if any page it opened logged an error or broke the Content-Security-Policy.
+    """
+    pages = []
+
+    def open_page(width=1280):
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
+        browser_problems.watch(context)
         page = context.new_page()
+        pages.append(page)
         # data-confirm forms ask with window.confirm(); a user clicks OK.
         page.on("dialog", lambda dialog: dialog.accept())
         return page
 
     yield open_page
-    for context in contexts:
-        context.close()
+    found = [problem for page in pages if not page.is_closed() for problem in browser_problems.take(page)]
+    for page in pages:
+        page.context.close()
+    assert not found, "The pages reported problems:\n" + "\n".join(found)
 
 
 @pytest.fixture

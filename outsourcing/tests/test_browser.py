@@ -235,6 +235,32 @@ def test_owner_vets_hires_hears_from_and_reviews_a_freelancer(owner_page, new_pa
     complete_with_bad_review(owner_page)
 
 
+def test_the_owner_adds_a_third_and_a_fourth_milestone_to_a_new_project(owner_page):
+    page = owner_page
+    menu(page, "Projects")
+    page.get_by_role("link", name=re.compile("New project")).click()
+    page.locator("#id_title").fill("Spring catalogue")
+    page.get_by_label("Start").fill(day())
+    page.locator("#id_due_on").fill(day(30))
+    page.locator("#id_budget").fill("1000")
+    add = page.get_by_role("button", name="Add a milestone")
+    add.click()
+    expect(page.locator("#id_milestones-2-title")).to_be_focused()
+    add.click()
+    titles = ["Brief", "Drafts", "Photos", "Final files"]
+    for row, title in enumerate(titles):
+        page.locator(f"#id_milestones-{row}-title").fill(title)
+        page.locator(f"#id_milestones-{row}-due_on").fill(day(5 * (row + 1)))
+        page.locator(f"#id_milestones-{row}-amount").fill("200")
+    page.get_by_role("button", name="Create project").click()
+
+    expect(page.get_by_text("Project “Spring catalogue” was created.")).to_be_visible()
+    project = Project.objects.get(title="Spring catalogue")
+    assert list(project.milestones.values_list("title", "order")) == [
+        (title, position) for position, title in enumerate(titles, start=1)
+    ]
+
+
 @pytest.mark.parametrize(
     "path", ["/", "/freelancers/", "/projects/", "/checkins/", "/accounts/password/", "/freelancers/1/"]
 )
@@ -271,3 +297,22 @@ def test_screenshots_of_the_dashboard_and_a_project_with_the_demo_data(owner_pag
     owner_page.goto(troubled.get_absolute_url())
     expect(owner_page.get_by_text("Budget: In trouble").first).to_be_visible()
     screenshot(owner_page, "project.png")
+
+
+@pytest.mark.parametrize("model", ["projects/project", "freelancers/freelancer"])
+def test_the_admin_export_pages_select_all_box_clears_and_ticks_every_column(
+    owner_page, browser_problems, model
+):
+    """The export page's toggle works under the Content-Security-Policy (no inline handler)."""
+    owner_page.goto(f"/admin/{model}/export/")
+    columns = owner_page.locator(".selectable-field-export-row input[type=checkbox]")
+    expect(columns.first).to_be_checked()
+    toggle = owner_page.get_by_label("Select all")
+
+    toggle.uncheck()
+    for column in columns.all():
+        expect(column).not_to_be_checked()
+    toggle.check()
+    for column in columns.all():
+        expect(column).to_be_checked()
+    assert browser_problems.take(owner_page) == []
