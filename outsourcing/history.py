@@ -94,9 +94,11 @@ def describe_edit(form, formsets=()):
     many-to-many fields, read from a bound, valid form, and the rows of formsets
     already saved (their new, changed and deleted objects). Empty when nothing did."""
     parts = []
+    model_fields = {field.name: field for field in form.instance._meta.get_fields()}
     for name in form.changed_data:
-        field = form.instance._meta.get_field(name)
-        if field.many_to_many:
+        # Form-only fields (an override's reason, skills typed as new names) are not the record's.
+        field = model_fields.get(name)
+        if field is not None and field.many_to_many:
             before = form.initial.get(name) or []
             after = form.cleaned_data[name]
             parts.append(f"{field.verbose_name.capitalize()}: {_names(before)} → {_names(after)}")
