@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from freelancers.models import AccessGrant, Freelancer
 from milestones.models import CheckIn, Milestone, Reminder
-from projects.health import GREEN
+from projects.health import GREEN, RANK
 from projects.models import Project
 
 WEEK = datetime.timedelta(days=7)
@@ -21,9 +21,11 @@ def projects_needing_attention():
     """Projects in progress whose budget or schedule is amber or red, the worst first:
     the first rows and the counts, each one query however many projects there are."""
     in_progress = Project.objects.in_progress().with_health()
-    troubled = in_progress.exclude(health_level=GREEN)
+    troubled = in_progress.filter(health_rank__lt=RANK[GREEN])
     rows = list(troubled.select_related("freelancer").order_by("health_rank", "due_on", "pk")[:PANEL_ROWS])
-    counts = in_progress.aggregate(total=Count("pk"), troubled=Count("pk", filter=~Q(health_level=GREEN)))
+    counts = in_progress.aggregate(
+        total=Count("pk"), troubled=Count("pk", filter=Q(health_rank__lt=RANK[GREEN]))
+    )
     return rows, counts["troubled"], counts["total"]
 
 

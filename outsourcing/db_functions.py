@@ -26,3 +26,14 @@ class DaysBetween(models.Func):
             arg_joiner=") - julianday(",
             **extra_context,
         )
+
+
+class OuterValue(models.ExpressionWrapper):
+    """A value of the outer query's row inside an aggregating subquery.
+
+    Django would put an expression over OuterRef into the subquery's GROUP BY, which it
+    cannot compile there; a value of the outer row is constant for the subquery anyway.
+    """
+
+    def get_group_by_cols(self):
+        return []

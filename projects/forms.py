@@ -9,7 +9,7 @@ from milestones.models import Milestone
 from outsourcing.dates import date_range_formfield
 from outsourcing.money import format_money
 from outsourcing.policy import can_see_money, withhold_money_fields
-from projects.health import AMBER, GREEN, RED
+from projects.health import AMBER, GREEN, RANK, RED
 from projects.models import Backup, Payment, Project, Review, leeway_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -229,7 +229,7 @@ class ProjectFilterForm(forms.Form):
         if data.get("freelancer"):
             projects = projects.filter(freelancer=data["freelancer"])
         if data.get("health"):
-            projects = projects.filter(health_level=data["health"])
+            projects = projects.filter(health_rank=RANK[data["health"]])
         ordering, _ = self.SORTS.get(data.get("sort") or "due")
         return projects.order_by(ordering, "pk")
 

@@ -5,14 +5,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, F, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, ExpressionWrapper, F, Min, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Least, Round
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from outsourcing.constraints import FieldCheckConstraint, FieldUniqueConstraint
-from outsourcing.db_functions import DaysBetween
+from outsourcing.db_functions import DaysBetween, OuterValue
 from outsourcing.money import CurrencyField
 from projects import health
 
@@ -81,6 +82,64 @@ class ProjectQuerySet(models.QuerySet):
         open_milestones = Milestone.objects.filter(**per_project).exclude(status__in=finished)
         worst_open = open_milestones.order_by("due_on", "order", "pk")
         counted = Milestone.objects.filter(**per_project).exclude(status=Milestone.Status.CANCELLED)
+
+        def lateness_rank(due_on, leeway):
+            late = DaysBetween(Value(today), due_on)
+            return Case(
+                When(GreaterThan(late, 0) & GreaterThan(late, leeway), then=Value(health.RANK[health.RED])),
+                When(GreaterThan(late, 0), then=Value(health.RANK[health.AMBER])),
+                default=Value(health.RANK[health.GREEN]),
+            )
+
+        # Each level is one subquery that returns the rank itself, so PostgreSQL runs it once a
+        # row: a rank built from other annotations would repeat their subqueries at every use.
+        # Money compares whole cents: exact on PostgreSQL, and free of float noise on SQLite.
+        spent_cents = Round(Sum("amount") * 100)
+
+        def cents(amount):
+            return Round(ExpressionWrapper(amount, output_field=money))
+
+        outer_budget = cents(models.OuterRef("budget") * 100)
+        budget_cents = OuterValue(outer_budget, output_field=money)
+        limit_cents = OuterValue(
+            outer_budget + cents(models.OuterRef("budget") * models.OuterRef("budget_buffer_percent")),
+            output_field=money,
+        )
+        budget_rank = (
+            Payment.objects.filter(**per_project)
+            .order_by()
+            .values("project")
+            .annotate(
+                rank=Case(
+                    When(
+                        LessThanOrEqual(spent_cents, budget_cents),
+                        then=Value(health.RANK[health.GREEN]),
+                    ),
+                    When(
+                        LessThanOrEqual(spent_cents, limit_cents),
+                        then=Value(health.RANK[health.AMBER]),
+                    ),
+                    default=Value(health.RANK[health.RED]),
+                )
+            )
+            .values("rank")
+        )
+        # The latest of the project's due date and its open milestones' decides.
+        schedule_rank = (
+            open_milestones.order_by()
+            .values("project")
+            .annotate(
+                rank=lateness_rank(
+                    Least(
+                        OuterValue(models.OuterRef("due_on"), output_field=models.DateField()),
+                        Min("due_on"),
+                        output_field=models.DateField(),
+                    ),
+                    OuterValue(models.OuterRef("schedule_buffer_days"), output_field=models.IntegerField()),
+                )
+            )
+            .values("rank")
+        )
         return (
             self.annotate(
                 spent_total=total(Payment.objects, "amount"),
@@ -103,32 +162,24 @@ class ProjectQuerySet(models.QuerySet):
                 ),
             )
             .annotate(
-                spent_cents=Round(F("spent_total") * 100),
-                budget_cents=Round(F("budget") * 100),
-                contingency_cents=Round(F("budget") * F("budget_buffer_percent")),
                 days_late=DaysBetween(
                     Value(today), Least(F("due_on"), Coalesce(F("worst_milestone_due_on"), F("due_on")))
                 ),
-            )
-            .annotate(
-                # Compared in whole cents: exact on PostgreSQL, and free of float noise on SQLite.
-                budget_rank=Case(
-                    When(spent_cents__lte=F("budget_cents"), then=Value(health.RANK[health.GREEN])),
-                    When(
-                        spent_cents__lte=F("budget_cents") + F("contingency_cents"),
-                        then=Value(health.RANK[health.AMBER]),
-                    ),
-                    default=Value(health.RANK[health.RED]),
+                budget_rank=Coalesce(
+                    Subquery(budget_rank, output_field=models.IntegerField()),
+                    Value(health.RANK[health.GREEN]),
                 ),
                 schedule_rank=Case(
                     When(status__in=settled, then=Value(health.RANK[health.GREEN])),
-                    When(days_late__lte=0, then=Value(health.RANK[health.GREEN])),
-                    When(days_late__lte=F("schedule_buffer_days"), then=Value(health.RANK[health.AMBER])),
-                    default=Value(health.RANK[health.RED]),
+                    default=Coalesce(
+                        Subquery(schedule_rank, output_field=models.IntegerField()),
+                        lateness_rank(F("due_on"), F("schedule_buffer_days")),
+                    ),
                 ),
             )
             .annotate(
                 health_rank=Least("budget_rank", "schedule_rank"),
+                # For reading only: filter and sort by health_rank, which SQL computes once a row.
                 health_level=Case(
                     *(When(health_rank=rank, then=Value(level)) for level, rank in health.RANK.items()),
                     output_field=models.CharField(),
