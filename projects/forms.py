@@ -205,17 +205,22 @@ class ProjectFilterForm(forms.Form):
 
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Project.Status.choices])
     health = forms.ChoiceField(required=False, choices=HEALTH_CHOICES)
-    freelancer = forms.ModelChoiceField(
-        required=False, queryset=Freelancer.objects.order_by("name"), empty_label="Any freelancer"
+    # A name to search for, not a drop-down: a business with thousands of freelancers would
+    # send every one of them with each page of the list.
+    freelancer = forms.CharField(
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": "Freelancer's name", "type": "search"}),
     )
     sort = forms.ChoiceField(required=False, choices=[(key, label) for key, (_, label) in SORTS.items()])
     archived = forms.BooleanField(required=False, label="Show archived")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if name != "archived":
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
                 field.widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["freelancer"].widget.attrs["class"] = "form-control form-control-sm"
 
     def filter(self, projects):
         """Filter and sort in the database, health included; returns a queryset to page."""
@@ -226,8 +231,8 @@ class ProjectFilterForm(forms.Form):
             projects = projects.current()
         if data.get("status"):
             projects = projects.filter(status=data["status"])
-        if data.get("freelancer"):
-            projects = projects.filter(freelancer=data["freelancer"])
+        if data.get("freelancer", "").strip():
+            projects = projects.filter(freelancer__name__icontains=data["freelancer"].strip())
         if data.get("health"):
             projects = projects.filter(health_rank=RANK[data["health"]])
         ordering, _ = self.SORTS.get(data.get("sort") or "due")

@@ -177,14 +177,7 @@ class ProjectQuerySet(models.QuerySet):
                     ),
                 ),
             )
-            .annotate(
-                health_rank=Least("budget_rank", "schedule_rank"),
-                # For reading only: filter and sort by health_rank, which SQL computes once a row.
-                health_level=Case(
-                    *(When(health_rank=rank, then=Value(level)) for level, rank in health.RANK.items()),
-                    output_field=models.CharField(),
-                ),
-            )
+            .annotate(health_rank=Least("budget_rank", "schedule_rank"))
         )
 
     def with_details(self):

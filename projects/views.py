@@ -40,8 +40,15 @@ def get_project(pk):
 @permission_required("projects.view_project", raise_exception=True)
 def project_list(request):
     form = ProjectFilterForm(request.GET)
-    projects = form.filter(Project.objects.select_related("freelancer", "owner"))
-    context = {"form": form, **paginate(request, projects)}
+    # The page's ids first, then those rows with their annotations: PostgreSQL would
+    # otherwise work out every annotation for every row that matches a health filter.
+    context = {
+        "form": form,
+        **paginate(request, form.filter(Project.objects.all()).values_list("pk", flat=True)),
+    }
+    page = context["page"]
+    rows = Project.objects.with_health().select_related("freelancer", "owner").in_bulk(list(page))
+    page.object_list = [rows[pk] for pk in page.object_list]
     if can_see_money(request.user):
         # Every active project, whatever the filters and the page show.
         context["portfolio"] = charts.portfolio(Project.objects.current().active())

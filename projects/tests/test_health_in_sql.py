@@ -22,7 +22,11 @@ def both_levels(project):
     """(SQL levels, Python levels) as (budget, schedule, overall)."""
     in_sql = Project.objects.with_health().get(pk=project.pk)
     in_python = Project.objects.with_details().get(pk=project.pk)
-    sql = (LEVEL_OF_RANK[in_sql.budget_rank], LEVEL_OF_RANK[in_sql.schedule_rank], in_sql.health_level)
+    sql = (
+        LEVEL_OF_RANK[in_sql.budget_rank],
+        LEVEL_OF_RANK[in_sql.schedule_rank],
+        LEVEL_OF_RANK[in_sql.health_rank],
+    )
     python = (in_python.budget_health.level, in_python.schedule_health.level, in_python.health.level)
     return sql, python
 

@@ -313,8 +313,17 @@ def test_the_list_filters_by_health(owner_client):
     assert "Calm project" not in red
 
 
+def test_the_list_finds_projects_by_part_of_the_freelancers_name(owner_client):
+    ProjectFactory(title="Ana's shop", freelancer=FreelancerFactory(name="Ana Souza"))
+    ProjectFactory(title="Kwame's blog", freelancer=FreelancerFactory(name="Kwame Mensah"))
+
+    response = owner_client.get(reverse("projects:list"), {"freelancer": " souza "})
+
+    assert [project.title for project in response.context["page"]] == ["Ana's shop"]
+
+
 def test_an_invalid_list_filter_is_reported_not_a_500(owner_client):
-    response = owner_client.get(reverse("projects:list"), {"health": "purple", "freelancer": "abc"})
+    response = owner_client.get(reverse("projects:list"), {"health": "purple", "freelancer": "x" * 121})
 
     assert response.status_code == HTTPStatus.OK
     assert response.context["form"].errors
@@ -334,9 +343,8 @@ def test_the_project_list_runs_a_fixed_number_of_queries(owner_client, django_as
     fill(count)
 
     # session, user, user permissions, group permissions, the count for the
-    # paginator, one page of projects with freelancer, owner and health
-    # annotated, the active projects' spending for the portfolio, and the
-    # freelancers for the filter's drop-down.
+    # paginator, the ids of one page, those projects with freelancer, owner and
+    # health annotated, and the active projects' spending for the portfolio.
     with django_assert_num_queries(8):
         response = owner_client.get(reverse("projects:list"))
     assert response.status_code == HTTPStatus.OK
