@@ -263,9 +263,15 @@ def plan_checkins(*, project, now=None, by=None):
     held_days = {timezone.localdate(c.scheduled_for) for c in checkins.held().filter(scheduled_for__gte=now)}
     planned = _planned_slots(project, Milestone.objects.filter(project=project), now=now)
     slots = {day: milestone for day, milestone in planned.items() if day not in held_days}
-    future = list(checkins.upcoming(now).select_related("milestone"))
-    kept = set(checkins.upcoming(now).with_writing().values_list("pk", flat=True))
-    kept |= set(checkins.upcoming(now).announced().values_list("pk", flat=True))
+    # Check-ins past the horizon by a cadence or more cannot take a planned day; those still
+    # there from before the horizon existed go a bounded number at a time (_trim_beyond).
+    edge = checkin_time(planning_horizon(timezone.localdate(now))) + datetime.timedelta(
+        days=project.checkin_every_days
+    )
+    upcoming = checkins.upcoming(now).filter(scheduled_for__lt=edge)
+    future = list(upcoming.select_related("milestone"))
+    kept = set(upcoming.with_writing().values_list("pk", flat=True))
+    kept |= set(upcoming.announced().values_list("pk", flat=True))
     placed = _fit_to_slots(future, slots, kept=kept, reach=project.checkin_every_days)
 
     for checkin in future:
@@ -278,9 +284,8 @@ def plan_checkins(*, project, now=None, by=None):
                 checkin.scheduled_for = checkin_time(day)
             checkin.milestone = slots[day]
             _by(checkin, by, "Re-planned").save(update_fields=["scheduled_for", "milestone"])
-    # Blank check-ins beyond the horizon (planned before there was one) go too: the
-    # top-up plans those days again, from the schedule as it is then.
     _delete_checkins([c for c in future if c.pk not in placed and c.pk not in kept], by=by)
+    _trim_beyond([project], after=edge, by=by)
     taken = set(placed.values())
     CheckIn.objects.bulk_create(
         CheckIn(project=project, milestone=milestone, scheduled_for=checkin_time(day))
@@ -289,12 +294,32 @@ def plan_checkins(*, project, now=None, by=None):
     )
 
 
+TRIM_BATCH = 500
+
+
+def _trim_beyond(projects, *, after, by=None):
+    """Delete up to TRIM_BATCH blank, never emailed check-ins of `projects` planned for
+    `after` or later, the nearest first. Only check-ins planned before there was a
+    horizon are there: deleting them all at once could take minutes for a project
+    planned day by day for a century, so each re-plan and each top-up takes a bounded
+    share, well ahead of the horizon reaching the rest."""
+    beyond = (
+        CheckIn.objects.filter(project__in=projects, scheduled_for__gte=after)
+        .planned()
+        .exclude(pk__in=CheckIn.objects.with_writing())
+        .exclude(pk__in=CheckIn.objects.announced())
+        .order_by("scheduled_for", "pk")
+    )
+    _delete_checkins(beyond[:TRIM_BATCH], by=by)
+
+
 def top_up_checkins(*, now=None, batch_size=50):
     """Plan the days that came inside the planning horizon since each active project was
     last planned; the periodic task calls this daily. Returns how many check-ins it planned.
 
     It only adds: a day that already has a check-in (held, written in or blank) keeps it
-    as it is, so running it twice adds nothing, and nothing anyone wrote is moved. Every
+    as it is, so running it twice adds nothing, and nothing anyone wrote is moved; past the
+    horizon it deletes blank check-ins planned before there was one (_trim_beyond). Every
     active project still ahead is looked at, not only those whose last check-in is near
     the horizon: one kept far ahead (it holds writing or its link went out) does not mean
     the days before it are planned. Projects go in batches of `batch_size`, each batch
@@ -340,6 +365,7 @@ def _top_up(projects, *, now):
         if (project.pk, day) not in taken
     ]
     CheckIn.objects.bulk_create(new, batch_size=1000)
+    _trim_beyond(projects, after=checkin_time(until + datetime.timedelta(days=1)))
     return len(new)
 
 

@@ -6,9 +6,10 @@ import datetime
 import uuid
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from milestones.models import CheckIn
+from milestones.models import CheckIn, Reminder
 from milestones.tasks import top_up_checkins
 from outsourcing.tests.test_celery_worker import running_worker, wait_until
 from projects import services
@@ -67,8 +68,8 @@ def test_a_project_due_in_a_hundred_years_plans_only_the_next_180_days_in_the_sa
 
     # 1 savepoint, 2 the project locked, 3 its held check-ins, 4 its milestones, 5-7 its
     # upcoming check-ins and which of them hold writing or a sent link, 8 the new check-ins
-    # in one insert, 9 savepoint released.
-    with django_assert_num_queries(9):
+    # in one insert, 9 blank ones left past the horizon (none), 10 savepoint released.
+    with django_assert_num_queries(10):
         services.plan_checkins(project=project)
 
     assert planned_days(project) == every_day(TODAY, HORIZON)
@@ -121,6 +122,52 @@ def test_blank_check_ins_planned_beyond_the_horizon_before_it_existed_go_but_wri
 
     assert not CheckIn.objects.filter(pk=far[0].pk).exists()
     assert CheckIn.objects.get(pk=far[1].pk).progress_note == "Ask about the winter sale."
+
+
+def legacy_checkins(project, days):
+    """Blank check-ins planned past the horizon, as planning did before there was one."""
+    return [CheckInFactory(project=project, scheduled_for=services.checkin_time(day)) for day in days]
+
+
+def test_far_check_ins_planned_before_the_horizon_existed_go_a_bounded_number_at_a_time(owner, monkeypatch):
+    monkeypatch.setattr(services, "TRIM_BATCH", 3)
+    project = new_project(owner, checkin_every_days=7)
+    far = legacy_checkins(project, [HORIZON + n * DAY for n in range(20, 90, 7)])  # ten of them
+
+    project.title = "Shop rebuild"
+    project.checkin_every_days = 14
+    services.update_project(project=project, by=owner)
+    assert CheckIn.objects.filter(pk__in=[c.pk for c in far]).count() == 7
+    assert not CheckIn.objects.filter(pk__in=[c.pk for c in far[:3]]).exists()  # the nearest first
+
+    services.top_up_checkins(now=NOW)
+    services.top_up_checkins(now=NOW)
+    assert CheckIn.objects.filter(pk__in=[c.pk for c in far]).count() == 1
+
+    services.top_up_checkins(now=NOW)
+    assert not CheckIn.objects.filter(pk__in=[c.pk for c in far]).exists()
+    assert max(planned_days(project)) <= HORIZON
+
+
+def test_the_top_up_leaves_far_check_ins_holding_writing_or_an_emailed_link(owner):
+    project = new_project(owner, checkin_every_days=7)
+    written, emailed = legacy_checkins(project, [HORIZON + 10 * DAY, HORIZON + 20 * DAY])
+    written.freelancer_progress = "Half the pages are done."
+    written.save()
+    Reminder.objects.create(
+        kind=Reminder.Kind.CHECKIN_UPCOMING,
+        target_type=ContentType.objects.get_for_model(CheckIn),
+        target_id=emailed.pk,
+        recipient="ana@example.com",
+        project=project,
+        due_slot=emailed.scheduled_for.isoformat(),
+        state=Reminder.State.SENT,
+    )
+
+    services.top_up_checkins(now=NOW)
+
+    assert CheckIn.objects.get(pk=written.pk).freelancer_progress == "Half the pages are done."
+    assert CheckIn.objects.filter(pk=emailed.pk).exists()
 
 
 # The top-up, as time passes.
@@ -232,9 +279,9 @@ def test_the_top_up_runs_the_same_queries_for_2_and_for_12_projects_in_a_batch(
     projects = [new_project(owner, checkin_every_days=2) for _ in range(count)]
 
     # 1 savepoint, 2 the batch of projects locked, 3 their check-ins inside the window,
-    # 4 their milestones, 5 the new check-ins in one insert, 6 savepoint released,
-    # 7 savepoint, 8 the next batch (empty), 9 savepoint released.
-    with django_assert_num_queries(9):
+    # 4 their milestones, 5 the new check-ins in one insert, 6 blank ones left past the
+    # horizon (none), 7 savepoint released, 8 savepoint, 9 the next batch (empty), 10 savepoint released.
+    with django_assert_num_queries(10):
         planned = services.top_up_checkins(now=NOW + 10 * DAY)
 
     assert planned == 5 * count
