@@ -21,6 +21,7 @@ from freelancers import services
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
 from freelancers.resources import FreelancerResource, ReferenceResource
 from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
+from outsourcing.admin_inlines import CappedInline
 from outsourcing.admin_policy import PolicyAdmin, PolicyInline
 from outsourcing.history import ExplainedEditsAdmin, HistoryAdmin
 
@@ -43,13 +44,13 @@ class HistoryImportExportAdmin(
 # Inlines -------------------------------------------------------------------
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(CappedInline, admin.TabularInline):
     model = Reference
     extra = 0
     fields = ("name", "relationship", "contact", "contacted_on", "outcome", "notes")
 
 
-class TestimonialInline(admin.TabularInline):
+class TestimonialInline(CappedInline, admin.TabularInline):
     model = Testimonial
     extra = 0
     fields = ("author", "source_url", "text", "verified", "verified_how")
@@ -69,7 +70,7 @@ class WorkSampleForm(forms.ModelForm):
         return cleaned_data
 
 
-class WorkSampleInline(admin.TabularInline):
+class WorkSampleInline(CappedInline, admin.TabularInline):
     model = WorkSample
     form = WorkSampleForm
     extra = 0
@@ -77,7 +78,7 @@ class WorkSampleInline(admin.TabularInline):
     readonly_fields = ("original_filename",)
 
 
-class InterviewInline(admin.StackedInline):
+class InterviewInline(CappedInline, admin.StackedInline):
     model = Interview
     extra = 0
     fields = (("held_on", "channel", "recommendation"), "questions_asked", "notes", "red_flags")
@@ -105,7 +106,7 @@ class AccessGrantForm(forms.ModelForm):
         self.fields["revoked_on"].help_text = "Set by the “Record revocation today” action."
 
 
-class AccessGrantInline(PolicyInline, admin.TabularInline):
+class AccessGrantInline(CappedInline, PolicyInline, admin.TabularInline):
     """Shown only to users allowed to see access grants."""
 
     model = AccessGrant
@@ -197,6 +198,14 @@ class FreelancerAdmin(PolicyAdmin, HistoryImportExportAdmin):
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).prefetch_related("skills")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if (request.GET.get("model_name"), request.GET.get("field_name")) == ("backup", "freelancer"):
+            # The backup inline's search box offers only whom the inline accepts
+            # (projects.admin.BackupInline): nobody archived or marked do-not-hire.
+            queryset = queryset.active().filter(do_not_hire=False)
+        return queryset, may_have_duplicates
 
     def has_delete_permission(self, request, obj=None):
         # Deleting is archiving: the record and its history stay.

@@ -1,4 +1,4 @@
-"""Celery tasks: thin, they take an id and call milestones.reminders."""
+"""Celery tasks: thin, they take an id (or nothing) and call a service."""
 
 import logging
 import smtplib
@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from milestones import reminders
+from projects import services as project_services
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +41,9 @@ def send_reminder(self, reminder_id):
         # Anything else will not get better by retrying: fail it where staff see it and can retry.
         logger.exception("Reminder %s failed", reminder_id)
         reminders.record_failure(reminder_id, error, final=True)
+
+
+@shared_task
+def top_up_checkins():
+    planned = project_services.top_up_checkins()
+    logger.info("Check-in top-up: %d planned", planned)

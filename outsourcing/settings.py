@@ -196,7 +196,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "milestones.tasks.scan_reminders",
         "schedule": 60.0 * env.integer("REMINDER_SCAN_MINUTES", 5),
     },
+    # Plans the check-ins of each day that comes inside the planning horizon.
+    "checkin-top-up": {"task": "milestones.tasks.top_up_checkins", "schedule": 60.0 * 60 * 24},
 }
+
+# Check-ins are planned this many days ahead (projects/services.py, planning_horizon).
+PLANNING_HORIZON_DAYS = env.integer("PLANNING_HORIZON_DAYS", 180)
+if PLANNING_HORIZON_DAYS < 1:
+    raise env.ConfigurationError("PLANNING_HORIZON_DAYS", f"must be 1 or more, not {PLANNING_HORIZON_DAYS}.")
 
 # Reminders (see milestones/reminders.py).
 # The port `make run` serves on, and the address links in emails and the calendar start with.

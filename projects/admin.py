@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -24,6 +23,7 @@ from import_export.formats import base_formats
 from freelancers.models import Freelancer
 from milestones.models import Milestone
 from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
+from outsourcing.admin_inlines import CappedInline, CappedInlineFormSet
 from outsourcing.admin_policy import PolicyAdmin, PolicyInline
 from outsourcing.history import ExplainedEditsAdmin, HistoryAdmin
 from outsourcing.money import format_money
@@ -69,7 +69,7 @@ def health_badge(health):
 # Inlines -------------------------------------------------------------------
 
 
-class MilestoneInlineFormSet(BaseInlineFormSet):
+class MilestoneInlineFormSet(CappedInlineFormSet):
     def clean(self):
         super().clean()
         # The formset's instance is the project as edited on the same page, new dates included.
@@ -85,7 +85,7 @@ class MilestoneInlineFormSet(BaseInlineFormSet):
                 form.add_error("due_on", problem)
 
 
-class MilestoneInline(PolicyInline, admin.TabularInline):
+class MilestoneInline(CappedInline, PolicyInline, admin.TabularInline):
     model = Milestone
     money_fields = ("amount",)
     formset = MilestoneInlineFormSet
@@ -93,7 +93,7 @@ class MilestoneInline(PolicyInline, admin.TabularInline):
     fields = ("order", "title", "due_on", "amount", "status")
 
 
-class PaymentInline(PolicyInline, admin.TabularInline):
+class PaymentInline(CappedInline, PolicyInline, admin.TabularInline):
     """Shown only to users who may see money and payments."""
 
     model = Payment
@@ -114,10 +114,12 @@ class PaymentInline(PolicyInline, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class BackupInline(admin.TabularInline):
+class BackupInline(CappedInline, CheckedAutocompleteAdminMixin, admin.TabularInline):
     model = Backup
     extra = 0
     fields = ("rank", "freelancer", "last_confirmed_on", "note")
+    # A search box: a drop-down would list every freelancer once per row.
+    autocomplete_fields = ("freelancer",)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "freelancer":
@@ -126,7 +128,7 @@ class BackupInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(CappedInline, admin.TabularInline):
     """Read-only: assignments start and end through the services, which keep the history."""
 
     model = Assignment
@@ -297,7 +299,7 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
     # Named, or the changelist's select_related() would replace with_details()'s and skip the freelancer.
     list_select_related = ("freelancer", "owner")
     search_fields = ("title", "freelancer__name")
-    autocomplete_fields = ("skills",)
+    autocomplete_fields = ("skills", "freelancer")
     fieldsets = (
         (None, {"fields": ("title", "brief", "skills", "is_trial", "status", "owner")}),
         (
