@@ -175,12 +175,32 @@ def test_the_feed_runs_a_fixed_number_of_queries(client, owner, django_assert_nu
         MilestoneFactory(project=project)
     feed = CalendarFeed.rotate(owner)
 
-    # 1 the feed and its user, 2 the projects with their freelancers,
-    # 3 the check-ins with their milestones, 4 the open milestones.
-    with django_assert_num_queries(4):
+    # The version: 1 the feed and its user, 2-4 the rows of projects, check-ins
+    # and milestones. The document: 5 the feed again, 6 the projects with their
+    # freelancers, 7 the check-ins with their milestones, 8 the open milestones.
+    with django_assert_num_queries(8):
         response = client.get(feed_url(feed))
 
     assert len(events(response)) == projects * 5
+
+    # An unchanged feed is answered from its version alone.
+    with django_assert_num_queries(4):
+        again = client.get(feed_url(feed), headers={"if-none-match": response["ETag"]})
+    assert again.status_code == HTTPStatus.NOT_MODIFIED
+
+
+def test_renaming_a_project_changes_the_feeds_version(client, owner):
+    project = a_project(owner, title="Shop")
+    CheckInFactory(project=project, scheduled_for=at(3))
+    url = feed_url(CalendarFeed.rotate(owner))
+    first = client.get(url)
+
+    project.title = "Shop relaunch"
+    project.save()
+    again = client.get(url, headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == HTTPStatus.OK
+    assert "Shop relaunch" in again.text
 
 
 def test_an_unknown_secret_gives_404(client):
