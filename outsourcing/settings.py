@@ -196,9 +196,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "milestones.tasks.scan_reminders",
         "schedule": 60.0 * env.integer("REMINDER_SCAN_MINUTES", 5),
     },
+    # Returns to pending the reminders a worker claimed and never finished (it died mid-send).
+    "reminder-claim-sweep": {"task": "milestones.tasks.sweep_reminder_claims", "schedule": 300.0},
 }
 
-# Reminders (see milestones/reminders.py).
+# Reminders (see milestones/scan.py, delivery.py and digest.py).
 # The port `make run` serves on, and the address links in emails and the calendar start with.
 PORT = env.integer("PORT", 8000)
 SITE_URL = env.text("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")

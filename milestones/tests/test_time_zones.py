@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from freelancers.models import Freelancer
 from freelancers.tests.factories import FreelancerFactory
-from milestones import reminders
+from milestones import tasks
 from milestones.links import checkin_token
 from milestones.models import ReminderPreference
 from milestones.tests import smtp
@@ -74,8 +74,7 @@ def choose_zone(user, name, **preferences):
 
 def remind(inbox, moment):
     """Scan three hours before `moment` and send what is due, as a cron run without a worker does."""
-    reminders.scan(moment - 3 * HOUR, enqueue=False)
-    reminders.deliver_pending()
+    tasks.scan_and_send(moment - 3 * HOUR)
     return inbox.messages
 
 
