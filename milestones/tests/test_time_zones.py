@@ -23,6 +23,7 @@ from projects.tests.factories import CheckInFactory, ProjectFactory
 pytestmark = pytest.mark.django_db
 
 smtp_server = smtp.smtp_server
+inbox = smtp.smtp_inbox  # every email goes over SMTP to a real server on 127.0.0.1
 
 PREFERENCES = reverse("milestones:reminder_preferences")
 CHECKINS = reverse("milestones:checkins")
@@ -43,17 +44,6 @@ def site(settings):
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def inbox(smtp_server, settings):
-    """Every email goes over SMTP to a real server on 127.0.0.1."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = smtp_server.host
-    settings.EMAIL_PORT = smtp_server.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    return smtp_server
 
 
 def checkin_at(moment, *, freelancer_zone="", owner=None):
