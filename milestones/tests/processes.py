@@ -173,7 +173,8 @@ class Broker:
     def waiting(self, queue=DEFAULT_QUEUE):
         """How many messages wait in `queue`, not yet taken by a worker."""
         with celery_app.connection_for_write() as broker:
-            return broker.default_channel.queue_declare(queue=queue, passive=True).message_count
+            # Not passive: kombu's Redis transport says an empty queue does not exist.
+            return broker.default_channel.queue_declare(queue=queue).message_count
 
     def settled(self, workers):
         """Nothing left to run: no message waits and every worker finished what it took.
