@@ -47,8 +47,8 @@ smtp_server = smtp.smtp_server
 
 needs_row_locks = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="concurrent workers rely on PostgreSQL row locks (SELECT ... FOR UPDATE SKIP LOCKED), "
-    "which SQLite does not have: this drill runs on PostgreSQL only",
+    reason="scans and workers writing at once are a PostgreSQL deployment (SQLite takes one writer "
+    "at a time, and has no row locks for the digest's claim): this drill runs on PostgreSQL only",
 )
 
 # How CI starts Redis (.ci/run); a drill that stops Redis starts it again the same way.
