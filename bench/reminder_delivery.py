@@ -5,7 +5,7 @@
 Every number is over the same reminders, each sent in full to an aiosmtpd server on
 127.0.0.1 running in a process of its own:
 
-- reminders.deliver() called in a loop in this process: the cost of one delivery
+- delivery.deliver() called in a loop in this process: the cost of one delivery
   (lock the row, render text and HTML, one SMTP conversation, mark it sent), no broker;
 - a real Celery worker (prefork with concurrency 1, then solo) taking send_reminder
   tasks from the broker: the same plus the broker and task overhead. The clock runs
@@ -78,7 +78,7 @@ def make_reminders(count):
     """`count` pending reminders: the owner's and the freelancer's for count / 2 due check-ins."""
     from django.utils import timezone
 
-    from milestones import reminders
+    from milestones import tasks
     from milestones.models import CheckIn, Reminder
 
     checkins = count // 2
@@ -92,12 +92,12 @@ def make_reminders(count):
         )
         for number in range(checkins)
     )
-    send_all = reminders.send_all
-    reminders.send_all = lambda ids: None  # rows only: delivery is what is measured
+    enqueue = tasks.enqueue
+    tasks.enqueue = lambda ids: None  # rows only: delivery is what is measured
     try:
-        reminders.scan()
+        tasks.scan_and_enqueue()
     finally:
-        reminders.send_all = send_all
+        tasks.enqueue = enqueue
     return list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
 
 
@@ -118,20 +118,20 @@ def report(label, count, seconds):
 
 
 def deliver_in_a_loop(ids, received):
-    from milestones import reminders
+    from milestones import delivery
 
     before = received.value
     started = time.perf_counter()
-    delivered = sum(reminders.deliver(reminder_id) for reminder_id in ids)
+    delivered = sum(delivery.deliver(reminder_id) for reminder_id in ids)
     elapsed = time.perf_counter() - started
     wait_until(lambda: received.value - before >= len(ids), "every email reaching the SMTP server")
     assert delivered == len(ids), f"only {delivered} of {len(ids)} delivered"
-    report("reminders.deliver() in a loop, no broker", len(ids), elapsed)
+    report("delivery.deliver() in a loop, no broker", len(ids), elapsed)
 
 
 def deliver_with_a_worker(ids, received, pool, log_folder):
     """Time one worker through the batch; after WAIT_SECONDS report what it managed."""
-    from milestones import reminders
+    from milestones import tasks
 
     make_pending_again()
     command = [sys.executable, "-m", "celery", "-A", "outsourcing", "worker", f"--pool={pool}"]
@@ -144,7 +144,7 @@ def deliver_with_a_worker(ids, received, pool, log_folder):
         wait_until(lambda: " ready." in log.read_text(errors="replace"), "the worker being ready", worker)
         before = received.value
         started = time.perf_counter()
-        reminders.send_all(ids)
+        tasks.enqueue(ids)
         published = time.perf_counter() - started
         with contextlib.suppress(TimeoutError):
             wait_until(lambda: sent_count() == len(ids), "every reminder being marked sent", worker)

@@ -5,7 +5,7 @@
 Runs on PostgreSQL: the server DATABASE_URL names (or postgres://postgres@127.0.0.1:5432),
 in a database of its own, helping_hands_bench, created and migrated here and dropped at
 the end whatever happens; the development and test databases are never touched. Enqueuing
-is replaced by a no-op (milestones.reminders.send_all), so no broker is needed: what is
+is replaced by a no-op (milestones.tasks.enqueue), so no broker is needed: what is
 timed is reading what is due and writing the Reminder rows.
 
 Data: one project per 100 check-ins, each with one check-in due within the lead time;
@@ -155,7 +155,7 @@ def make_checkins(projects, total, due):
     return made
 
 
-def profile_one_scan(reminders, Reminder):
+def profile_one_scan(tasks, Reminder):
     import cProfile
     import pstats
 
@@ -166,7 +166,7 @@ def profile_one_scan(reminders, Reminder):
     reset_queries()
     profile = cProfile.Profile()
     with CaptureQueriesContext(connection) as queries:
-        profile.runcall(reminders.scan)
+        profile.runcall(tasks.scan_and_enqueue)
     print(f"\none scan ran {len(queries)} SQL queries; where its time went:")
     pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
 
@@ -183,9 +183,11 @@ def main():
     stop_after(TIME_LIMIT_SECONDS)
 
     with bench_database():
+        from django.conf import settings
         from django.db import connection
+        from django.utils import timezone
 
-        from milestones import reminders
+        from milestones import tasks
         from milestones.models import CheckIn, Reminder
 
         started = time.perf_counter()
@@ -196,18 +198,18 @@ def main():
         print(f"made {len(projects)} projects and {made} check-ins in {time.perf_counter() - started:.1f} s")
 
         enqueued = []
-        reminders.send_all = enqueued.extend  # no broker: remember what would have been enqueued
+        tasks.enqueue = enqueued.extend  # no broker: remember what would have been enqueued
 
         first, again = [], []
         for _ in range(arguments.runs):
             Reminder.objects.all().delete()
             enqueued.clear()
             started = time.perf_counter()
-            dues = reminders.scan()
+            dues = tasks.scan_and_enqueue()
             first.append(time.perf_counter() - started)
             # The next scan a few minutes later finds the same rows and enqueues nothing.
             started = time.perf_counter()
-            reminders.scan()
+            tasks.scan_and_enqueue()
             again.append(time.perf_counter() - started)
         rows = Reminder.objects.count()
         print(f"reminders due: {len(dues)}; rows written: {rows}; enqueued: {len(enqueued)}")
@@ -222,11 +224,11 @@ def main():
         )
 
         if arguments.profile:
-            profile_one_scan(reminders, Reminder)
+            profile_one_scan(tasks, Reminder)
 
         # The main query of the scan, as checkins_coming_up() runs it.
-        now = reminders.timezone.now()
-        lead = datetime.timedelta(hours=reminders.settings.REMINDER_LEAD_HOURS)
+        now = timezone.now()
+        lead = datetime.timedelta(hours=settings.REMINDER_LEAD_HOURS)
         query = (
             CheckIn.objects.planned()
             .filter(scheduled_for__gte=now, scheduled_for__lt=now + lead)

@@ -167,6 +167,8 @@ class Reminder(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Claimed by a worker that is sending it now; see milestones/delivery.py.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -190,6 +192,8 @@ class Reminder(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    # When a worker (or a digest) last claimed it for sending.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

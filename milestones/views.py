@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from milestones import calendar, reminders, services, time_zones
+from milestones import calendar, services, tasks, time_zones
 from milestones.forms import UPCOMING_DAYS, CheckInFilterForm, CheckInRecordForm, ReminderPreferenceForm
 from milestones.models import CalendarFeed, CheckIn, Reminder, ReminderPreference
 from outsourcing.form_errors import add_service_errors
@@ -162,7 +162,7 @@ def failed_reminders(request):
 @permission_required("milestones.change_reminder", raise_exception=True)
 def retry_reminder(request, pk):
     reminder = get_object_or_404(Reminder, pk=pk)
-    if reminders.retry(reminder):
+    if tasks.retry(reminder):
         messages.success(request, f"The reminder to {reminder.recipient} is on its way again.")
     else:
         messages.info(request, "That reminder had already been retried; nothing was changed.")
@@ -172,7 +172,7 @@ def retry_reminder(request, pk):
 @require_POST
 @permission_required("milestones.change_reminder", raise_exception=True)
 def retry_failed_reminders(request):
-    count = reminders.retry_failed()
+    count = tasks.retry_failed()
     if count:
         messages.success(request, f"{count} reminder{'s are' if count > 1 else ' is'} on the way again.")
     else:

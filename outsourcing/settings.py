@@ -198,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Plans the check-ins of each day that comes inside the planning horizon.
     "checkin-top-up": {"task": "milestones.tasks.top_up_checkins", "schedule": 60.0 * 60 * 24},
+    # Returns to pending the reminders a worker claimed and never finished (it died mid-send).
+    "reminder-claim-sweep": {"task": "milestones.tasks.sweep_reminder_claims", "schedule": 300.0},
 }
 
 # Check-ins are planned this many days ahead (projects/services.py, planning_horizon).
@@ -205,7 +207,7 @@ PLANNING_HORIZON_DAYS = env.integer("PLANNING_HORIZON_DAYS", 180)
 if PLANNING_HORIZON_DAYS < 1:
     raise env.ConfigurationError("PLANNING_HORIZON_DAYS", f"must be 1 or more, not {PLANNING_HORIZON_DAYS}.")
 
-# Reminders (see milestones/reminders.py).
+# Reminders (see milestones/scan.py, delivery.py and digest.py).
 # The port `make run` serves on, and the address links in emails and the calendar start with.
 PORT = env.integer("PORT", 8000)
 SITE_URL = env.text("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")

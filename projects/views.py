@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from freelancers.models import Freelancer
-from milestones import reminders
 from milestones.models import Milestone
+from milestones.scan import unreachable
 from outsourcing.form_errors import add_service_errors
 from outsourcing.history import describe_edit, explain, recent_changes
 from outsourcing.lists import paginate
@@ -90,7 +90,7 @@ def render_project(request, project, *, bound=None, status=200):
         and not project.reviews.filter(freelancer_id=project.freelancer_id).exists(),
         "forms": forms,
         "history": history_for(request.user, recent_changes(project.history), Project, MONEY_FIELDS),
-        "unreachable": [] if project.reminders_muted else reminders.unreachable(project),
+        "unreachable": [] if project.reminders_muted else unreachable(project),
         "timeline": charts.timeline(project),
         "burn_chart": charts.burn_chart(project) if can_see_money(request.user) else None,
     }

@@ -11,13 +11,14 @@ import contextlib
 import email
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from milestones.tests.waiting import wait_until
 
 HOST = "127.0.0.1"
 
@@ -51,6 +52,10 @@ class Inbox:
         # Seconds between taking a message and answering 250, like a mail server writing its
         # queue to disk first. A client that dies meanwhile cannot know its message was taken.
         self.delay = 0.0
+        # Cleared while a test holds the server (SmtpServer.holding): each message is taken
+        # and then not answered until the test lets go.
+        self.answering = threading.Event()
+        self.answering.set()
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
@@ -61,6 +66,8 @@ class Inbox:
             self.messages.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), message))
         if self.delay:
             await asyncio.sleep(self.delay)
+        if not self.answering.is_set():
+            await asyncio.get_running_loop().run_in_executor(None, self.answering.wait)
         return "250 Message accepted for delivery"
 
 
@@ -101,6 +108,16 @@ class SmtpServer:
             self._controller.stop()
             self._controller = None
 
+    @contextlib.contextmanager
+    def holding(self):
+        """Until the block ends, take each message but keep its sender waiting for the answer:
+        the client is in the middle of its SMTP conversation all that time."""
+        self.inbox.answering.clear()
+        try:
+            yield self
+        finally:
+            self.inbox.answering.set()
+
     def environment(self):
         """What a worker subprocess needs in its environment to send its email here."""
         return {
@@ -114,14 +131,13 @@ class SmtpServer:
 
     def wait_for(self, count, timeout, failure=""):
         """Wait until at least `count` messages arrived; returns them."""
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"{len(self.messages)} of {count} messages reached the SMTP server within {timeout} s. "
-                    f"{failure}"
-                )
-            time.sleep(0.1)
+        try:
+            wait_until(lambda: len(self.messages) >= count, timeout, "")
+        except AssertionError:
+            arrived = len(self.messages)
+            raise AssertionError(
+                f"{arrived} of {count} messages reached the SMTP server within {timeout} s. {failure}"
+            ) from None
         return self.messages
 
 
@@ -143,3 +159,14 @@ def smtp_server():
     """A real SMTP server on 127.0.0.1 and a free port, collecting what it is sent."""
     with running_smtp_server() as server:
         yield server
+
+
+@pytest.fixture
+def smtp_inbox(smtp_server, settings):
+    """The SMTP server, with the email this process sends through Django going to it."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = smtp_server.host
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    return smtp_server

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from collections import Counter
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -26,32 +25,30 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from freelancers.tests.factories import FreelancerFactory
-from milestones import reminders
+from milestones import delivery, scan, tasks
 from milestones.links import read_checkin_token
 from milestones.models import Reminder
 from milestones.tasks import send_reminder
-from milestones.tests import test_reminders_end_to_end as end_to_end
+from milestones.tests import processes, smtp
+from milestones.tests.processes import forget_broker_connections, wait_until
 from milestones.tests.test_reminders_end_to_end import (
     LINK,
     all_sent,
     assert_each_arrived_once,
     due_checkins,
-    eventually,
     expected_emails,
-    forget_broker_connections,
     received,
-    reminder_worker,
 )
 from projects.services import replace_freelancer
 
 # The fixtures the drills ask for by name.
-own_broker = end_to_end.own_broker
-smtp_server = end_to_end.smtp_server
+own_broker = processes.own_broker
+smtp_server = smtp.smtp_server
 
 needs_row_locks = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="concurrent workers rely on PostgreSQL row locks (SELECT ... FOR UPDATE SKIP LOCKED), "
-    "which SQLite does not have: this drill runs on PostgreSQL only",
+    reason="scans and workers writing at once are a PostgreSQL deployment (SQLite takes one writer "
+    "at a time, and has no row locks for the digest's claim): this drill runs on PostgreSQL only",
 )
 
 # How CI starts Redis (.ci/run); a drill that stops Redis starts it again the same way.
@@ -104,21 +101,21 @@ def test_two_scans_at_once_and_four_workers_send_200_reminders_exactly_once(
 ):
     checkins = due_checkins(100)
     expected = expected_emails(checkins)
-    assert len(reminders.scan(dry_run=True)) == len(expected) == 200
+    assert len(scan.scan(dry_run=True)) == len(expected) == 200
 
     with contextlib.ExitStack() as stack:
         workers = [
-            stack.enter_context(reminder_worker(own_broker, smtp_server, name=f"worker-{number}"))
+            stack.enter_context(own_broker.worker(smtp_server, name=f"worker-{number}"))
             for number in range(4)
         ]
         # Two beats scan at the same moment; then both again once the first messages count
         # as lost, so each row still pending is enqueued a second time while workers hold the first.
-        run_at_once(reminders.scan, reminders.scan)
+        run_at_once(tasks.scan_and_enqueue, tasks.scan_and_enqueue)
         later = after_requeue()
-        run_at_once(lambda: reminders.scan(later), lambda: reminders.scan(later))
+        run_at_once(lambda: tasks.scan_and_enqueue(later), lambda: tasks.scan_and_enqueue(later))
         smtp_server.wait_for(len(expected), timeout=45)
-        eventually(all_sent(len(expected)), 15, "not every reminder was marked sent", workers)
-        time.sleep(2)  # time for a duplicate, if any, to arrive
+        wait_until(all_sent(len(expected)), 15, "not every reminder was marked sent", workers)
+        own_broker.wait_until_settled(workers)  # a duplicate, if any, has arrived by then
 
     assert_each_arrived_once(smtp_server.messages, expected)
     assert states() == {Reminder.State.SENT: 200}
@@ -137,12 +134,12 @@ def test_reminders_are_retried_while_the_mail_server_is_down_and_sent_once_when_
     smtp_server.stop()
     expected = expected_emails(due_checkins(3))
 
-    with reminder_worker(own_broker, smtp_server, REMINDER_MAX_RETRIES=6, **FAST_RETRIES) as worker:
-        reminders.scan()
+    with own_broker.worker(smtp_server, REMINDER_MAX_RETRIES=6, **FAST_RETRIES) as worker:
+        tasks.scan_and_enqueue()
         refused_twice = lambda: all(  # noqa: E731
             attempts >= 2 for attempts in Reminder.objects.values_list("attempts", flat=True)
         )
-        eventually(refused_twice, 30, "reminders were not retried", [worker])
+        wait_until(refused_twice, 30, "reminders were not retried", [worker])
         assert states() == {Reminder.State.PENDING: len(expected)}
         assert all(
             "Connection refused" in error for error in Reminder.objects.values_list("last_error", flat=True)
@@ -150,8 +147,8 @@ def test_reminders_are_retried_while_the_mail_server_is_down_and_sent_once_when_
 
         smtp_server.start()
         smtp_server.wait_for(len(expected), timeout=30, failure=worker.output()[-3000:])
-        eventually(all_sent(len(expected)), 10, "not every reminder was marked sent", [worker])
-        time.sleep(2)
+        wait_until(all_sent(len(expected)), 10, "not every reminder was marked sent", [worker])
+        own_broker.wait_until_settled([worker])
 
     assert_each_arrived_once(smtp_server.messages, expected)
     assert min(Reminder.objects.values_list("attempts", flat=True)) >= 3  # two refused, one sent
@@ -164,10 +161,10 @@ def test_after_the_last_retry_a_reminder_is_failed_with_the_error_and_the_retry_
     smtp_server.stop()
     expected = expected_emails(due_checkins(2))
 
-    with reminder_worker(own_broker, smtp_server, REMINDER_MAX_RETRIES=2, **FAST_RETRIES) as worker:
-        reminders.scan()
+    with own_broker.worker(smtp_server, REMINDER_MAX_RETRIES=2, **FAST_RETRIES) as worker:
+        tasks.scan_and_enqueue()
         all_failed = lambda: states() == {Reminder.State.FAILED: len(expected)}  # noqa: E731
-        eventually(all_failed, 30, "reminders were not marked failed", [worker])
+        wait_until(all_failed, 30, "reminders were not marked failed", [worker])
         for reminder in Reminder.objects.all():
             assert reminder.attempts == 3  # the first try and two retries
             assert reminder.last_error.startswith("ConnectionRefusedError: [Errno 111] Connection refused")
@@ -175,10 +172,10 @@ def test_after_the_last_retry_a_reminder_is_failed_with_the_error_and_the_retry_
 
         smtp_server.start()
         for reminder in Reminder.objects.all():
-            reminders.retry(reminder)
+            tasks.retry(reminder)
         smtp_server.wait_for(len(expected), timeout=30, failure=worker.output()[-3000:])
-        eventually(all_sent(len(expected)), 10, "not every retried reminder was marked sent", [worker])
-        time.sleep(2)
+        wait_until(all_sent(len(expected)), 10, "not every retried reminder was marked sent", [worker])
+        own_broker.wait_until_settled([worker])
 
     assert_each_arrived_once(smtp_server.messages, expected)
 
@@ -206,14 +203,14 @@ def broker_down(broker, tmp_path):
         ["redis-cli", "-h", parts.hostname, "-p", str(parts.port or 6379), "shutdown", "nosave"], check=False
     )
     try:
-        eventually(lambda: not answers(client), 10, "Redis did not stop")
+        wait_until(lambda: not answers(client), 10, "Redis did not stop")
         yield
     finally:
         if not answers(client):
             for directory in REDIS_DIRECTORIES:
                 os.makedirs(directory, exist_ok=True)
             subprocess.run([*REDIS_SERVER, "--port", str(parts.port or 6379)], check=True)
-            eventually(lambda: answers(client), 30, "Redis did not start again")
+            wait_until(lambda: answers(client), 30, "Redis did not start again")
         broker.reclaim()
         forget_broker_connections()
 
@@ -231,11 +228,11 @@ def test_a_scan_while_the_broker_is_down_fails_loudly_and_the_next_one_sends_eve
 ):
     expected = expected_emails(due_checkins(5))
 
-    with reminder_worker(own_broker, smtp_server) as worker:
+    with own_broker.worker(smtp_server) as worker:
         connections = worker.output().count("Connected to")
         with broker_down(own_broker, tmp_path):
             with pytest.raises((OperationalError, OSError)):
-                reminders.scan()
+                tasks.scan_and_enqueue()
             assert states() == {Reminder.State.PENDING: len(expected)}
 
             health = client.get(reverse("healthz"))
@@ -246,12 +243,12 @@ def test_a_scan_while_the_broker_is_down_fails_loudly_and_the_next_one_sends_eve
         if own_broker.is_redis:
             # A Redis restarted without its data has forgotten the queue; the worker declares it again.
             reconnected = lambda: worker.output().count("Connected to") > connections  # noqa: E731
-            eventually(reconnected, 30, "the worker did not reconnect to Redis", [worker])
+            wait_until(reconnected, 30, "the worker did not reconnect to Redis", [worker])
         assert client.get(reverse("healthz")).status_code == HTTPStatus.OK
-        reminders.scan(after_requeue())
+        tasks.scan_and_enqueue(after_requeue())
         smtp_server.wait_for(len(expected), timeout=30, failure=worker.output()[-3000:])
-        eventually(all_sent(len(expected)), 10, "not every reminder was marked sent", [worker])
-        time.sleep(2)
+        wait_until(all_sent(len(expected)), 10, "not every reminder was marked sent", [worker])
+        own_broker.wait_until_settled([worker])
 
     assert_each_arrived_once(smtp_server.messages, expected)
 
@@ -263,9 +260,10 @@ def test_a_scan_while_the_broker_is_down_fails_loudly_and_the_next_one_sends_eve
 def test_a_worker_killed_mid_batch_loses_nothing_and_sends_at_most_its_one_task_in_flight_twice(
     transactional_db, own_broker, smtp_server, record_property
 ):
-    """The crash window: deliver() sends while holding the row lock and marks the row sent in
-    the same transaction. A worker killed after the SMTP server took the message and before
-    COMMIT leaves the row pending, so the scan that re-enqueues it sends it again. Here the
+    """The crash window: deliver() claims the row (pending → sending, committed), sends, then
+    marks it sent. A worker killed after the SMTP server took the message and before marking
+    leaves the row claimed; the sweep returns the stale claim to pending and the scan that
+    re-enqueues it sends it again. Here the
     server takes 50 ms between taking a message and answering 250, so the kill almost always
     lands in that window: one duplicate. A worker runs one task at a time, so a kill costs at
     most one; every other reminder, including the messages the killed worker had taken from
@@ -273,8 +271,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_at_most_its_one_task_
     expected = expected_emails(due_checkins(40))
     smtp_server.inbox.delay = 0.05
 
-    with reminder_worker(own_broker, smtp_server, name="killed") as worker:
-        reminders.scan()
+    with own_broker.worker(smtp_server, name="killed") as worker:
+        tasks.scan_and_enqueue()
         smtp_server.wait_for(20, timeout=30, failure=worker.output()[-3000:])
         os.kill(worker.process.pid, signal.SIGKILL)
         worker.process.wait(timeout=10)
@@ -282,11 +280,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_at_most_its_one_task_
     arrived_before = len(smtp_server.messages)
     assert 0 < sent_before < len(expected)
 
-    with reminder_worker(own_broker, smtp_server, name="restarted") as worker:
-        reminders.scan(after_requeue())
-        eventually(all_sent(len(expected)), 30, "not every reminder was sent after the restart", [worker])
+    with own_broker.worker(smtp_server, name="restarted") as worker:
+        delivery.sweep(timezone.now() + delivery.claim_stale_after() + datetime.timedelta(seconds=1))
+        tasks.scan_and_enqueue(after_requeue())
+        wait_until(all_sent(len(expected)), 30, "not every reminder was sent after the restart", [worker])
         smtp_server.wait_for(len(expected), timeout=10)
-        time.sleep(2)
+        own_broker.wait_until_settled([worker])
 
     counts = received(smtp_server.messages)
     duplicates = sum(count - 1 for count in counts.values())
@@ -306,7 +305,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_at_most_its_one_task_
 
 def a_waiting_freelancer_reminder():
     (checkin,) = due_checkins(1)
-    reminders.scan()  # in a test's transaction nothing is enqueued: the rows wait
+    tasks.scan_and_enqueue()  # in a test's transaction nothing is enqueued: the rows wait
     freelancer = checkin.project.freelancer
     return checkin.project, freelancer, Reminder.objects.get(recipient=freelancer.email)
 
@@ -319,7 +318,7 @@ def test_a_freelancer_replaced_while_their_reminder_waits_is_not_sent_the_new_fr
         project=project, new=newcomer, reason="Went quiet", by=project.owner, override_reason="Known"
     )
 
-    reminders.deliver(waiting.pk)
+    delivery.deliver(waiting.pk)
 
     for message in mailoutbox:
         assert message.to == [replaced.email]

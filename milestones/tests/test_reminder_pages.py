@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from milestones import reminders
+from milestones import scan, tasks
 from milestones.models import Reminder, ReminderPreference
 from projects.tests.factories import MilestoneFactory, ProjectFactory
 
@@ -30,9 +30,9 @@ def mute_url(project):
 
 @pytest.fixture
 def sent_ids(monkeypatch):
-    """The reminder ids handed to the broker: send_all is its boundary."""
+    """The reminder ids handed to the broker: enqueue is its boundary."""
     batches = []
-    monkeypatch.setattr(reminders, "send_all", batches.append)
+    monkeypatch.setattr(tasks, "enqueue", batches.append)
     return batches
 
 
@@ -310,7 +310,7 @@ def test_a_muted_project_is_left_out_of_the_scan(owner_client):
     MilestoneFactory(project=project, due_on=timezone.localdate() - datetime.timedelta(days=1))
     owner_client.post(mute_url(project), {"muted": "on"})
 
-    assert reminders.scan(dry_run=True) == []
+    assert scan.scan(dry_run=True) == []
 
 
 @pytest.mark.parametrize("data", [{}, {"muted": "maybe"}])

@@ -10,7 +10,7 @@ from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.utils import timezone
 
-from milestones import reminders
+from milestones import tasks
 from milestones.models import Reminder, ReminderPreference
 from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory
 
@@ -28,7 +28,7 @@ def no_broker(monkeypatch):
     def refuse(ids):
         raise AssertionError(f"reminders {ids} were enqueued")
 
-    monkeypatch.setattr(reminders, "send_all", refuse)
+    monkeypatch.setattr(tasks, "enqueue", refuse)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from freelancers.models import Freelancer
 from freelancers.tests.factories import FreelancerFactory
-from milestones import reminders
+from milestones import tasks
 from milestones.links import checkin_token
 from milestones.models import ReminderPreference
 from milestones.tests import smtp
@@ -23,6 +23,7 @@ from projects.tests.factories import CheckInFactory, ProjectFactory
 pytestmark = pytest.mark.django_db
 
 smtp_server = smtp.smtp_server
+inbox = smtp.smtp_inbox  # every email goes over SMTP to a real server on 127.0.0.1
 
 PREFERENCES = reverse("milestones:reminder_preferences")
 CHECKINS = reverse("milestones:checkins")
@@ -45,17 +46,6 @@ def site(settings):
     cache.clear()
 
 
-@pytest.fixture
-def inbox(smtp_server, settings):
-    """Every email goes over SMTP to a real server on 127.0.0.1."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = smtp_server.host
-    settings.EMAIL_PORT = smtp_server.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    return smtp_server
-
-
 def checkin_at(moment, *, freelancer_zone="", owner=None):
     """A check-in at `moment` on a project running around it, its freelancer in `freelancer_zone`."""
     day = moment.date()
@@ -74,8 +64,7 @@ def choose_zone(user, name, **preferences):
 
 def remind(inbox, moment):
     """Scan three hours before `moment` and send what is due, as a cron run without a worker does."""
-    reminders.scan(moment - 3 * HOUR, enqueue=False)
-    reminders.deliver_pending()
+    tasks.scan_and_send(moment - 3 * HOUR)
     return inbox.messages
 
 

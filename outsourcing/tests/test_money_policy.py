@@ -19,7 +19,7 @@ from django.utils import timezone
 from freelancers.demo import seed_freelancers
 from freelancers.models import Freelancer
 from freelancers.tests.factories import AccessGrantFactory, FreelancerFactory
-from milestones import reminders
+from milestones import delivery, scan, tasks
 from milestones.models import CalendarFeed, Milestone, Reminder
 from outsourcing import policy
 from projects import services
@@ -187,8 +187,7 @@ def format_cell(value):
 
 def scanned_emails(to):
     """Every email the real scan and delivery send to `to`, as subject and both bodies."""
-    reminders.scan(timezone.now(), enqueue=False)
-    reminders.deliver_pending()
+    tasks.scan_and_send()
     return {
         message.subject: message.subject + "\n" + message.body + "\n" + message.alternatives[0][0]
         for message in mail.outbox
@@ -353,18 +352,18 @@ def test_money_reminders_skip_owner_role_users_without_an_email(assistant, owner
     owner.save()
     other = UserFactory(username="ines")
 
-    reminders.scan(timezone.now(), enqueue=False)
+    scan.scan(timezone.now())
 
     budget = Reminder.objects.filter(project=business, kind=Reminder.Kind.BUDGET_ALERT)
     assert set(budget.values_list("recipient", flat=True)) == {other.email}
 
 
 def test_a_budget_alert_to_someone_who_has_lost_the_right_to_see_money_is_not_sent(owner, business):
-    reminders.scan(timezone.now(), enqueue=False)
+    scan.scan(timezone.now())
     alert = Reminder.objects.filter(project=business, kind=Reminder.Kind.BUDGET_ALERT, user=owner).first()
     owner.groups.clear()
 
-    sent = reminders.deliver(alert.pk)
+    sent = delivery.deliver(alert.pk)
 
     assert not sent
     assert not Reminder.objects.filter(pk=alert.pk).exists()

@@ -20,8 +20,8 @@ from django.utils import timezone
 from freelancers.models import Freelancer, Reference
 from freelancers.resources import FreelancerResource, ReferenceResource
 from freelancers.tests.factories import FreelancerFactory
-from milestones import reminders
 from milestones import services as milestone_services
+from milestones import tasks
 from milestones.models import CheckIn, Milestone, Reminder
 from projects import services
 from projects.models import Backup, Payment, Project, Review
@@ -80,8 +80,7 @@ def checkin_on(project, day):
 
 def emailed_link(checkin):
     """Send the due reminders as the scan does and return the path of the link emailed to the freelancer."""
-    reminders.scan(enqueue=False)
-    reminders.deliver_pending()
+    tasks.scan_and_send()
     to_freelancer = [m for m in mail.outbox if m.to == [checkin.project.freelancer.email]]
     assert to_freelancer, "no reminder went to the freelancer"
     url = re.search(r"https?://\S+/checkin/\S+/", to_freelancer[-1].body).group(0)

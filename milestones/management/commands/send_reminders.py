@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from milestones import reminders
+from milestones import scan, tasks
 from milestones.models import Reminder
 
 
@@ -28,8 +28,8 @@ class Command(BaseCommand):
         now = timezone.now()
         # Both runs open with the same sentence, counted the same way, so a dry run
         # says what the real run will.
-        due, skipped = reminders.triage(reminders.due_now(now))
-        to_send = reminders.not_sent(due)
+        due, skipped = scan.triage(scan.due_now(now))
+        to_send = scan.not_sent(due)
         summary = (
             f"{plural(len(due) + len(skipped), 'reminder')} due, {len(due) - len(to_send)} sent already: "
             f"{len(to_send)} to send, {len(skipped)} skipped (no email address)."
@@ -38,11 +38,10 @@ class Command(BaseCommand):
             for due_one in to_send:
                 self.stdout.write(line(due_one))
             for due_one in skipped:
-                self.stdout.write(f"skipped: {reminders.describe(due_one)}")
+                self.stdout.write(f"skipped: {scan.describe(due_one)}")
             self.stdout.write(f"{summary} Dry run: nothing was written or sent.")
             return
-        reminders.scan(now, enqueue=False)
-        alone, failed = reminders.deliver_pending()
+        alone, failed = tasks.scan_and_send(now)
         sent = Reminder.objects.filter(state=Reminder.State.SENT, sent_at__gte=now).count()
         pending = Reminder.objects.filter(state=Reminder.State.PENDING).count()
         self.stdout.write(
