@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from milestones.models import CheckIn, Reminder
 from milestones.tasks import top_up_checkins
-from outsourcing.tests.test_celery_worker import running_worker, wait_until
+from milestones.tests.processes import running_worker
+from milestones.tests.waiting import wait_until
 from projects import services
 from projects.models import Project
 from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory
@@ -302,7 +303,7 @@ def test_the_top_up_goes_through_every_batch(owner):
 
 @pytest.fixture
 def worker(transactional_db, tmp_path):
-    with running_worker(f"test-{uuid.uuid4().hex}", tmp_path / "worker.log") as running:
+    with running_worker(tmp_path / "worker.log", queue=f"test-{uuid.uuid4().hex}") as running:
         yield running
 
 
@@ -322,7 +323,8 @@ def test_a_real_worker_runs_the_daily_top_up(owner, worker):
 
     wait_until(
         lambda: project.checkins.filter(scheduled_for__date=horizon).exists(),
-        worker,
+        30,
         "the worker planned no check-in on the last day of the horizon",
+        [worker],
     )
     assert project.checkins.filter(scheduled_for__date__gt=horizon - 10 * DAY).count() == 10
