@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.constraints import FieldCheckConstraint, FieldUniqueConstraint
-from outsourcing.money import CurrencyField
+from common.constraints import FieldCheckConstraint, FieldUniqueConstraint
+from common.money import CurrencyField
 
 
 @cache

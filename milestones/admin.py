@@ -11,11 +11,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from common.admin_autocomplete import CheckedAutocompleteAdminMixin
+from common.admin_policy import PolicyAdmin
+from common.history import HistoryAdmin
+from common.money import format_money
 from milestones.models import CalendarFeed, CheckIn, Milestone
-from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
-from outsourcing.admin_policy import PolicyAdmin
-from outsourcing.history import HistoryAdmin
-from outsourcing.money import format_money
 from projects import services
 from projects.admin import HistoryExportAdmin
 from projects.models import Project, leeway_problem

@@ -13,13 +13,13 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.client_address import client_address
+from common.form_errors import add_service_errors
 from milestones import calendar, services
 from milestones.forms import FreelancerUpdateForm
 from milestones.links import checkin_for_token
 from milestones.models import CalendarFeed
 from milestones.time_zones import for_reader, freelancer_zone
-from outsourcing.client_address import client_address
-from outsourcing.form_errors import add_service_errors
 
 # An ETag from the response's content, and 304 Not Modified when the client has it already.
 condition_on_content = decorator_from_middleware(ConditionalGetMiddleware)

@@ -10,7 +10,8 @@ class OutsourcingConfig(AppConfig):
     default = True
 
     def ready(self):
-        from outsourcing import broker, roles
+        from common import roles
+        from outsourcing import broker
 
         # Roles are kept in step with the models on every migrate.
         post_migrate.connect(roles.sync_roles_after_migrate, sender=self)

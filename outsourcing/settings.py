@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "outsourcing",
+    # Shared basics that import no app; an app only for its template tags ({% load money %}).
+    "common",
     "freelancers",
     "projects",
     "milestones",
@@ -48,7 +50,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses NUL characters and impossible dates before anything looks them up.
-    "outsourcing.request_guard.RequestGuardMiddleware",
+    "common.request_guard.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,7 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "outsourcing.policy.context",
+                "common.policy.context",
             ],
         },
     },
@@ -118,7 +120,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Behind the proxy, count failures against the client, not the proxy everyone shares.
-AXES_CLIENT_IP_CALLABLE = "outsourcing.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
 
 # Times are stored in UTC and shown in TIME_ZONE.
 LANGUAGE_CODE = "en-us"
@@ -156,7 +158,7 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Admin imports run in one transaction: a file with a bad row imports nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# Formulas are kept out of exports by the resources (outsourcing.spreadsheets), per text
+# Formulas are kept out of exports by the resources (common.spreadsheets), per text
 # column; this library-wide switch would turn empty cells into "None" and numbers into text.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Control characters XLSX cannot hold (a pasted \x0b) become U+FFFD instead of failing the export.
@@ -250,7 +252,7 @@ CONTENT_SECURITY_POLICY = {
 # Production hardening, on whenever DEBUG is off.
 BEHIND_TLS_PROXY = env.boolean("BEHIND_TLS_PROXY", False)
 # How many proxies we run in front of the app, each appending to X-Forwarded-For: the client's
-# address is the entry this far from the right (outsourcing/client_address.py).
+# address is the entry this far from the right (common/client_address.py).
 TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 1)
 if TRUSTED_PROXY_COUNT < 1:
     raise env.ConfigurationError("TRUSTED_PROXY_COUNT", f"must be 1 or more, not {TRUSTED_PROXY_COUNT}.")

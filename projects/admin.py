@@ -21,13 +21,13 @@ from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
+from common.admin_autocomplete import CheckedAutocompleteAdminMixin
+from common.admin_policy import PolicyAdmin, PolicyInline
+from common.history import ExplainedEditsAdmin, HistoryAdmin
+from common.money import format_money
+from common.policy import can_see_money
 from freelancers.models import Freelancer
 from milestones.models import Milestone
-from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
-from outsourcing.admin_policy import PolicyAdmin, PolicyInline
-from outsourcing.history import ExplainedEditsAdmin, HistoryAdmin
-from outsourcing.money import format_money
-from outsourcing.policy import can_see_money
 from projects import health, services
 from projects.forms import BUDGET_FIELDS
 from projects.health import AMBER, GREEN, RED

@@ -5,15 +5,15 @@ projects.services, which a spreadsheet import would go around. Money is a plain
 decimal ("1250.00", never "1,250.00") beside its currency code, dates are ISO
 (2025-03-31), so the files read the same whatever the language of the browser.
 Text that a spreadsheet would run as a formula is exported as text
-(outsourcing.spreadsheets).
+(common.spreadsheets).
 """
 
 from decimal import Decimal
 
 from import_export import fields, widgets
 
+from common.spreadsheets import TextSafeResource
 from milestones.models import Milestone
-from outsourcing.spreadsheets import TextSafeResource
 from projects.models import Payment, Project
 
 
@@ -41,7 +41,7 @@ def date(attribute):
 
 
 class ProjectResource(TextSafeResource):
-    # Left out for whoever may not see money (outsourcing.admin_policy).
+    # Left out for whoever may not see money (common.admin_policy).
     money_columns = ("budget", "budget_buffer_percent", "spent", "committed", "budget_health_reason")
 
     freelancer = column("freelancer__name", name="freelancer")

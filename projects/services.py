@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from common.money import format_money
 from freelancers import services as freelancer_services
 from milestones.models import CheckIn, Milestone
-from outsourcing.money import format_money
 from projects.models import Assignment, Project, Review
 
 

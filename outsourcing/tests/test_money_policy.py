@@ -16,12 +16,12 @@ from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from common import policy
 from freelancers.demo import seed_freelancers
 from freelancers.models import Freelancer
 from freelancers.tests.factories import AccessGrantFactory, FreelancerFactory
 from milestones import reminders
 from milestones.models import CalendarFeed, Milestone, Reminder
-from outsourcing import policy
 from projects import services
 from projects.demo import seed_projects
 from projects.health import AMBER, without_money
