@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "freelancers",
     "projects",
     "milestones",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -192,7 +193,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # with acks_late, a killed worker holds back as little as possible
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "outsourcing.tasks.record_heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "dashboard.tasks.record_heartbeat", "schedule": 60.0},
     # Staff can change this interval in the admin (Periodic tasks); this is the default.
     "reminder-scan": {
         "task": "milestones.tasks.scan_reminders",

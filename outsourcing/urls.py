@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from common.forms import AdminLoginForm, LoginForm
+from dashboard import views
 from milestones import public_views
-from outsourcing import views
 
 admin.site.login_form = AdminLoginForm
 

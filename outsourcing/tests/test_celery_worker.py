@@ -20,9 +20,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from dashboard.models import Heartbeat
+from dashboard.tasks import record_heartbeat
 from outsourcing.celery import app as celery_app
-from outsourcing.models import Heartbeat
-from outsourcing.tasks import record_heartbeat
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 60  # for the worker to start, and then for the task to land

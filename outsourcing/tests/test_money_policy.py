@@ -17,13 +17,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from common import policy
-from freelancers.demo import seed_freelancers
+from dashboard.demo.freelancers import seed_freelancers
+from dashboard.demo.projects import seed_projects
 from freelancers.models import Freelancer
 from freelancers.tests.factories import AccessGrantFactory, FreelancerFactory
 from milestones import reminders
 from milestones.models import CalendarFeed, Milestone, Reminder
 from projects import services
-from projects.demo import seed_projects
 from projects.health import AMBER, without_money
 from projects.models import Payment, Project
 from projects.tests.factories import UserFactory

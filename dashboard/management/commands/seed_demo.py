@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from common.roles import ASSISTANT, OWNER
-from freelancers.demo import seed_freelancers
-from projects.demo import seed_projects
+from dashboard.demo.freelancers import seed_freelancers
+from dashboard.demo.projects import seed_projects
 
 # The demo business: an owner and the assistant who helps her run the freelancers.
 DEMO_TEAM = [
