@@ -16,10 +16,10 @@ from common.admin_policy import PolicyAdmin
 from common.history import HistoryAdmin
 from common.money import format_money
 from milestones.models import CalendarFeed, CheckIn, Milestone
+from milestones.resources import MilestoneResource
 from projects import services
 from projects.admin import HistoryExportAdmin
 from projects.models import Project, leeway_problem
-from projects.resources import MilestoneResource
 
 
 class MilestoneAdminForm(forms.ModelForm):

@@ -1,4 +1,4 @@
-"""Spreadsheet export (CSV and XLSX) of projects, milestones and payments.
+"""Spreadsheet export (CSV and XLSX) of projects and payments (milestones: milestones.resources).
 
 Export only: a project, its milestones and its payments are written through
 projects.services, which a spreadsheet import would go around. Money is a plain
@@ -13,7 +13,6 @@ from decimal import Decimal
 from import_export import fields, widgets
 
 from common.spreadsheets import TextSafeResource
-from milestones.models import Milestone
 from projects.models import Payment, Project
 
 
@@ -90,22 +89,6 @@ class ProjectResource(TextSafeResource):
 
     def get_queryset(self):
         return Project.objects.with_details()
-
-
-class MilestoneResource(TextSafeResource):
-    money_columns = ("amount",)
-
-    project = column("project__title", name="project")
-    currency = column("project__currency", name="currency")
-    due_on = date("due_on")
-    amount = money("amount")
-
-    class Meta:
-        model = Milestone
-        fields = ("id", "project", "order", "title", "due_on", "currency", "amount", "status")
-
-    def get_queryset(self):
-        return Milestone.objects.select_related("project")
 
 
 class PaymentResource(TextSafeResource):
