@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from outsourcing.roles import ASSISTANT, OWNER
+from common.roles import ASSISTANT, OWNER
 
 
 def make_user(django_user_model, username, role=None, **extra):

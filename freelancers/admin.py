@@ -17,13 +17,13 @@ from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
+from common.admin_autocomplete import CheckedAutocompleteAdminMixin
+from common.admin_inlines import CappedInline
+from common.admin_policy import PolicyAdmin, PolicyInline
+from common.history import ExplainedEditsAdmin, HistoryAdmin
 from freelancers import services
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
 from freelancers.resources import FreelancerResource, ReferenceResource
-from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
-from outsourcing.admin_inlines import CappedInline
-from outsourcing.admin_policy import PolicyAdmin, PolicyInline
-from outsourcing.history import ExplainedEditsAdmin, HistoryAdmin
 
 
 class HistoryImportExportAdmin(

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from common.dates import date_range_formfield, validate_typed_date
 from freelancers.models import (
     AccessGrant,
     Freelancer,
@@ -17,7 +18,6 @@ from freelancers.models import (
     WorkSample,
     normalize_skill_name,
 )
-from outsourcing.dates import date_range_formfield, validate_typed_date
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.constraints import FieldCheckConstraint, FieldUniqueConstraint
-from outsourcing.money import CurrencyField
+from common.constraints import FieldCheckConstraint, FieldUniqueConstraint
+from common.money import CurrencyField
 
 
 @cache
@@ -79,12 +79,14 @@ class FreelancerQuerySet(models.QuerySet):
         Every page that shows a freelancer fetches it through here, so the list,
         the profile and the dashboard read the same numbers.
         """
-        from projects.models import Project, Review  # projects build on freelancers, not the reverse
-
+        # Reviews and their projects belong to the layer above: reached through the
+        # relation, since freelancers never import projects.
+        review_model = self.model._meta.get_field("reviews").related_model
+        completed = review_model._meta.get_field("project").related_model.Status.COMPLETED
         today = timezone.localdate()
         mine = {"freelancer": OuterRef("pk")}
         # Trust comes from finished projects reviewed well; a trial is a finished `is_trial` project.
-        well_rated = Review.objects.filter(project__status=Project.Status.COMPLETED).rated_well()
+        well_rated = review_model.objects.filter(project__status=completed).rated_well()
         return self.annotate(
             positive_reference_count=count_of(
                 Reference.objects.filter(**mine, outcome=Reference.Outcome.POSITIVE)

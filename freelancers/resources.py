@@ -4,7 +4,7 @@ Each row is checked like a form would check it: the model's full_clean(), so the
 database constraints' messages and the approval rule (Freelancer.clean) become
 that row's errors. A file with any bad row imports nothing at all: a
 spreadsheet is one change, not thirty. Text that a spreadsheet would run as a
-formula is exported as text (outsourcing.spreadsheets). A blank text cell keeps the
+formula is exported as text (common.spreadsheets). A blank text cell keeps the
 text already written (notes, sources, contacts): a sheet with an empty column never
 wipes them; text is cleared on the freelancer's page, not by an import.
 """
@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from import_export import fields, widgets
 
+from common.spreadsheets import TextSafeResource
 from freelancers.models import Freelancer, Reference, Skill
-from outsourcing.spreadsheets import TextSafeResource
 
 
 class SkillNamesWidget(widgets.ManyToManyWidget):
@@ -96,7 +96,7 @@ class AllOrNothingResource(TextSafeResource):
 
 
 class FreelancerResource(AllOrNothingResource):
-    # Left out, on export and import, for whoever may not see money (outsourcing.admin_policy).
+    # Left out, on export and import, for whoever may not see money (common.admin_policy).
     money_columns = ("hourly_rate",)
 
     skills = fields.Field(attribute="skills", column_name="skills", widget=SkillNamesWidget())

@@ -7,6 +7,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from common.history import describe_edit, explain, recent_changes
+from common.lists import paginate
+from common.policy import can_see_access_grants, can_see_money, history_for, withhold_money_fields
 from freelancers import services
 from freelancers.forms import (
     AccessGrantForm,
@@ -21,9 +24,6 @@ from freelancers.forms import (
     WorkSampleForm,
 )
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Testimonial, WorkSample
-from outsourcing.history import describe_edit, explain, recent_changes
-from outsourcing.lists import paginate
-from outsourcing.policy import can_see_access_grants, can_see_money, history_for, withhold_money_fields
 
 # The freelancer's money: shown, sorted by and edited only by whoever may see money.
 MONEY_FIELDS = ("hourly_rate",)

@@ -1,4 +1,5 @@
-"""The Django admin for milestones and check-ins: bulk status edits, export, history.
+"""The Django admin for milestones and check-ins: bulk status edits, export, history;
+and the project's admin page with its milestones inline.
 
 A milestone keeps to its project's due date plus leeway here too, a status change
 goes through projects.services.set_milestone_status, and a new or moved milestone
@@ -9,17 +10,62 @@ revokes anyone's calendar feed here.
 
 from django import forms
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
+from common.admin_autocomplete import CheckedAutocompleteAdminMixin
+from common.admin_policy import PolicyAdmin, PolicyInline
+from common.history import HistoryAdmin
+from common.money import format_money
 from milestones.models import CalendarFeed, CheckIn, Milestone
-from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
-from outsourcing.admin_policy import PolicyAdmin
-from outsourcing.history import HistoryAdmin
-from outsourcing.money import format_money
+from milestones.resources import MilestoneResource
 from projects import services
-from projects.admin import HistoryExportAdmin
+from projects.admin import HistoryExportAdmin, ProjectAdmin
 from projects.models import Project, leeway_problem
-from projects.resources import MilestoneResource
+
+# The project's admin with its milestones -------------------------------------
+
+
+class MilestoneInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        # The formset's instance is the project as edited on the same page, new dates included.
+        project = self.instance
+        if project.due_on is None or project.schedule_buffer_days is None:
+            return
+        for form in self.forms:
+            due_on = form.cleaned_data.get("due_on") if form.is_valid() else None
+            if due_on is None or self._should_delete_form(form):
+                continue
+            problem = leeway_problem(due_on, project.latest_acceptable_due_on)
+            if problem:
+                form.add_error("due_on", problem)
+
+
+class MilestoneInline(PolicyInline, admin.TabularInline):
+    model = Milestone
+    money_fields = ("amount",)
+    formset = MilestoneInlineFormSet
+    extra = 0
+    fields = ("order", "title", "due_on", "amount", "status")
+
+
+# projects.admin registers the project admin without milestones, which it may not import;
+# this layer adds them, and re-plans the check-ins when they change.
+admin.site.unregister(Project)
+
+
+@admin.register(Project)
+class ProjectWithMilestonesAdmin(ProjectAdmin):
+    inlines = [MilestoneInline, *ProjectAdmin.inlines]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        milestones_changed = any(formset.model is Milestone and formset.has_changed() for formset in formsets)
+        if milestones_changed and form.instance.status == Project.Status.ACTIVE:
+            # The services planned the check-ins before the milestones on the page were saved;
+            # a fresh project, since the one on the page holds the milestones as they were.
+            services.plan_checkins(project=Project.objects.get(pk=form.instance.pk))
 
 
 class MilestoneAdminForm(forms.ModelForm):

@@ -9,10 +9,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from common.money import format_money
+from common.policy import can_see_money
 from milestones.links import checkin_link
 from milestones.time_zones import for_reader, freelancer_zone, user_zone
-from outsourcing.money import format_money
-from outsourcing.policy import can_see_money
 from projects.health import without_money
 
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from common.constraints import FieldCheckConstraint
 from freelancers.models import validate_timezone
-from outsourcing.constraints import FieldCheckConstraint
 
 
 class Milestone(models.Model):

@@ -11,13 +11,13 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import condition, require_GET, require_http_methods
 
+from common.client_address import client_address
+from common.form_errors import add_service_errors
 from milestones import calendar, services
 from milestones.forms import FreelancerUpdateForm
 from milestones.links import checkin_for_token
 from milestones.models import CalendarFeed
 from milestones.time_zones import for_reader, freelancer_zone
-from outsourcing.client_address import client_address
-from outsourcing.form_errors import add_service_errors
 
 # Posts allowed per (count, seconds): enough for a freelancer correcting a typo, too few to flood the owner.
 POSTS_PER_TOKEN = (5, 10 * 60)

@@ -17,10 +17,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max
 from django.utils import timezone
 
+from common.policy import can_see_access_grants, can_see_money
+from common.roles import OWNER
 from freelancers.models import AccessGrant
 from milestones.models import CheckIn, Milestone, Reminder, ReminderPreference
-from outsourcing.policy import can_see_access_grants, can_see_money
-from outsourcing.roles import OWNER
 from projects.models import Project
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def owner_due(kind, target, project, due_slot):
 
 
 class Readers:
-    """Who may read a reminder about money or access grants (outsourcing.policy decides),
+    """Who may read a reminder about money or access grants (common.policy decides),
     each user asked once per scan, and the Owner role fetched once, when first needed."""
 
     def __init__(self):

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.form_errors import add_service_errors
+from common.lists import paginate
 from milestones import calendar, services, tasks, time_zones
 from milestones.forms import UPCOMING_DAYS, CheckInFilterForm, CheckInRecordForm, ReminderPreferenceForm
 from milestones.models import CalendarFeed, CheckIn, Reminder, ReminderPreference
-from outsourcing.form_errors import add_service_errors
-from outsourcing.lists import paginate
 from projects.models import Project
 
 # Held check-ins stay on the list this long, so the last few conversations are at hand.

@@ -1,20 +1,15 @@
 from axes import apps as axes_apps
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class OutsourcingConfig(AppConfig):
+    """Configuration only; installed so its migrations (the heartbeat's table, now
+    the dashboard's) stay applied on existing databases."""
+
     name = "outsourcing"
     verbose_name = "Helping Hands"
     # This module holds two app configs; "outsourcing" in INSTALLED_APPS means this one.
     default = True
-
-    def ready(self):
-        from outsourcing import broker, roles
-
-        # Roles are kept in step with the models on every migrate.
-        post_migrate.connect(roles.sync_roles_after_migrate, sender=self)
-        broker.prepare_folders()
 
 
 class LoginAttemptsConfig(axes_apps.AppConfig):

@@ -39,16 +39,19 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "outsourcing",
+    # Shared basics that import no app; an app only for its template tags ({% load money %}).
+    "common",
     "freelancers",
     "projects",
     "milestones",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses NUL characters and impossible dates before anything looks them up.
-    "outsourcing.request_guard.RequestGuardMiddleware",
+    "common.request_guard.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "outsourcing.policy.context",
+                "common.policy.context",
             ],
         },
     },
@@ -118,7 +121,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Behind the proxy, count failures against the client, not the proxy everyone shares.
-AXES_CLIENT_IP_CALLABLE = "outsourcing.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
 
 # Times are stored in UTC and shown in TIME_ZONE.
 LANGUAGE_CODE = "en-us"
@@ -156,7 +159,7 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Admin imports run in one transaction: a file with a bad row imports nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# Formulas are kept out of exports by the resources (outsourcing.spreadsheets), per text
+# Formulas are kept out of exports by the resources (common.spreadsheets), per text
 # column; this library-wide switch would turn empty cells into "None" and numbers into text.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Control characters XLSX cannot hold (a pasted \x0b) become U+FFFD instead of failing the export.
@@ -190,7 +193,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # with acks_late, a killed worker holds back as little as possible
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "outsourcing.tasks.record_heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "dashboard.tasks.record_heartbeat", "schedule": 60.0},
     # Staff can change this interval in the admin (Periodic tasks); this is the default.
     "reminder-scan": {
         "task": "milestones.tasks.scan_reminders",
@@ -259,7 +262,7 @@ CONTENT_SECURITY_POLICY = {
 # Production hardening, on whenever DEBUG is off.
 BEHIND_TLS_PROXY = env.boolean("BEHIND_TLS_PROXY", False)
 # How many proxies we run in front of the app, each appending to X-Forwarded-For: the client's
-# address is the entry this far from the right (outsourcing/client_address.py).
+# address is the entry this far from the right (common/client_address.py).
 TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 1)
 if TRUSTED_PROXY_COUNT < 1:
     raise env.ConfigurationError("TRUSTED_PROXY_COUNT", f"must be 1 or more, not {TRUSTED_PROXY_COUNT}.")

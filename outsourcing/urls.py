@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from common.forms import AdminLoginForm, LoginForm
+from dashboard import views
 from milestones import public_views
-from outsourcing import views
-from outsourcing.forms import AdminLoginForm, LoginForm
 
 admin.site.login_form = AdminLoginForm
 

@@ -20,14 +20,13 @@ from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
+from common.admin_autocomplete import CheckedAutocompleteAdminMixin
+from common.admin_inlines import CappedInline
+from common.admin_policy import PolicyAdmin, PolicyInline
+from common.history import ExplainedEditsAdmin, HistoryAdmin
+from common.money import format_money
+from common.policy import can_see_money
 from freelancers.models import Freelancer
-from milestones.models import Milestone
-from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
-from outsourcing.admin_inlines import CappedInline, CappedInlineFormSet
-from outsourcing.admin_policy import PolicyAdmin, PolicyInline
-from outsourcing.history import ExplainedEditsAdmin, HistoryAdmin
-from outsourcing.money import format_money
-from outsourcing.policy import can_see_money
 from projects import health, services
 from projects.forms import BUDGET_FIELDS
 from projects.health import AMBER, GREEN, RED
@@ -69,30 +68,6 @@ def health_badge(health):
 # Inlines -------------------------------------------------------------------
 
 
-class MilestoneInlineFormSet(CappedInlineFormSet):
-    def clean(self):
-        super().clean()
-        # The formset's instance is the project as edited on the same page, new dates included.
-        project = self.instance
-        if project.due_on is None or project.schedule_buffer_days is None:
-            return
-        for form in self.forms:
-            due_on = form.cleaned_data.get("due_on") if form.is_valid() else None
-            if due_on is None or self._should_delete_form(form):
-                continue
-            problem = leeway_problem(due_on, project.latest_acceptable_due_on)
-            if problem:
-                form.add_error("due_on", problem)
-
-
-class MilestoneInline(CappedInline, PolicyInline, admin.TabularInline):
-    model = Milestone
-    money_fields = ("amount",)
-    formset = MilestoneInlineFormSet
-    extra = 0
-    fields = ("order", "title", "due_on", "amount", "status")
-
-
 class PaymentInline(CappedInline, PolicyInline, admin.TabularInline):
     """Shown only to users who may see money and payments."""
 
@@ -106,10 +81,9 @@ class PaymentInline(CappedInline, PolicyInline, admin.TabularInline):
         if db_field.name == "milestone":
             # Only the milestones of the project on the page (none yet while adding it).
             project_id = request.resolver_match.kwargs.get("object_id", "")
+            milestones = db_field.related_model.objects
             kwargs["queryset"] = (
-                Milestone.objects.filter(project_id=project_id)
-                if project_id.isdigit()
-                else Milestone.objects.none()
+                milestones.filter(project_id=project_id) if project_id.isdigit() else milestones.none()
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -282,7 +256,8 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
     )
     grant_fields = ("access_grants",)
     resource_classes = [ProjectResource]
-    inlines = [MilestoneInline, PaymentInline, BackupInline, AssignmentInline]
+    # The milestones' inline is added by milestones.admin, the layer that owns them.
+    inlines = [PaymentInline, BackupInline, AssignmentInline]
     list_display = (
         "title",
         "freelancer",
@@ -374,14 +349,6 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
         for payment in formset.deleted_objects:
             payment.delete()
         return None
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        milestones_changed = any(formset.model is Milestone and formset.has_changed() for formset in formsets)
-        if milestones_changed and form.instance.status == Project.Status.ACTIVE:
-            # The services planned the check-ins before the milestones on the page were saved;
-            # a fresh project, since the one on the page holds the milestones as they were.
-            services.plan_checkins(project=Project.objects.get(pk=form.instance.pk))
 
     # Columns -------------------------------------------------------------------
 

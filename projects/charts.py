@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from outsourcing.money import format_money
+from common.money import format_money
 
 WIDTH = 400
 FONT = 14

@@ -4,11 +4,11 @@ from decimal import Decimal
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from common.dates import date_range_formfield
+from common.money import format_money
+from common.policy import can_see_money, withhold_money_fields
 from freelancers.models import Freelancer
 from milestones.models import Milestone
-from outsourcing.dates import date_range_formfield
-from outsourcing.money import format_money
-from outsourcing.policy import can_see_money, withhold_money_fields
 from projects.health import AMBER, GREEN, RANK, RED
 from projects.models import Backup, Payment, Project, Review, leeway_problem
 
@@ -16,7 +16,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
 # Fields only someone with projects.change_project_budget may change.
 BUDGET_FIELDS = ("budget", "currency", "budget_buffer_percent", "schedule_buffer_days")
-# Fields that are money: shown only to whoever may see money (outsourcing.policy).
+# Fields that are money: shown only to whoever may see money (common.policy).
 MONEY_FIELDS = ("budget", "budget_buffer_percent")
 
 

@@ -7,7 +7,7 @@ same words appear on the list, the project page, the dashboard and in emails.
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from outsourcing.money import format_money
+from common.money import format_money
 
 GREEN, AMBER, RED = "green", "amber", "red"
 CENT = Decimal("0.01")
@@ -67,7 +67,7 @@ def lateness_health(*, what, days_late, leeway_days):
     return Health(RED, f"{late}, {-left} day{'s' if left != -1 else ''} beyond the leeway")
 
 
-# Said instead of the budget's reason to someone who may not see money (outsourcing.policy).
+# Said instead of the budget's reason to someone who may not see money (common.policy).
 BUDGET_IN_WORDS = {
     GREEN: "the budget is on track",
     AMBER: "the budget needs the owner's attention",

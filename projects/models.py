@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.constraints import FieldCheckConstraint, FieldUniqueConstraint
-from outsourcing.db_functions import DaysBetween, OuterValue
-from outsourcing.money import CurrencyField
+from common.constraints import FieldCheckConstraint, FieldUniqueConstraint
+from common.db_functions import DaysBetween, OuterValue
+from common.money import CurrencyField
 from projects import health
 
 RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -255,7 +255,7 @@ class Project(models.Model):
         ordering = ["due_on", "pk"]
         permissions = [
             ("change_project_budget", "Can change a project's budget and buffers"),
-            # Seeing money at all; outsourcing.policy is the one place that asks.
+            # Seeing money at all; common.policy is the one place that asks.
             ("view_money", "Can see budgets, spending and payments"),
         ]
         constraints = [

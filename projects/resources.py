@@ -1,19 +1,18 @@
-"""Spreadsheet export (CSV and XLSX) of projects, milestones and payments.
+"""Spreadsheet export (CSV and XLSX) of projects and payments (milestones: milestones.resources).
 
 Export only: a project, its milestones and its payments are written through
 projects.services, which a spreadsheet import would go around. Money is a plain
 decimal ("1250.00", never "1,250.00") beside its currency code, dates are ISO
 (2025-03-31), so the files read the same whatever the language of the browser.
 Text that a spreadsheet would run as a formula is exported as text
-(outsourcing.spreadsheets).
+(common.spreadsheets).
 """
 
 from decimal import Decimal
 
 from import_export import fields, widgets
 
-from milestones.models import Milestone
-from outsourcing.spreadsheets import TextSafeResource
+from common.spreadsheets import TextSafeResource
 from projects.models import Payment, Project
 
 
@@ -41,7 +40,7 @@ def date(attribute):
 
 
 class ProjectResource(TextSafeResource):
-    # Left out for whoever may not see money (outsourcing.admin_policy).
+    # Left out for whoever may not see money (common.admin_policy).
     money_columns = ("budget", "budget_buffer_percent", "spent", "committed", "budget_health_reason")
 
     freelancer = column("freelancer__name", name="freelancer")
@@ -90,22 +89,6 @@ class ProjectResource(TextSafeResource):
 
     def get_queryset(self):
         return Project.objects.with_details()
-
-
-class MilestoneResource(TextSafeResource):
-    money_columns = ("amount",)
-
-    project = column("project__title", name="project")
-    currency = column("project__currency", name="currency")
-    due_on = date("due_on")
-    amount = money("amount")
-
-    class Meta:
-        model = Milestone
-        fields = ("id", "project", "order", "title", "due_on", "currency", "amount", "status")
-
-    def get_queryset(self):
-        return Milestone.objects.select_related("project")
 
 
 class PaymentResource(TextSafeResource):

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from common.money import format_money
 from freelancers import services as freelancer_services
 from milestones.models import CheckIn, Milestone
-from outsourcing.money import format_money
 from projects.models import Assignment, Project, Review
 
 

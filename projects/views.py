@@ -5,13 +5,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common.form_errors import add_service_errors
+from common.history import describe_edit, explain, recent_changes
+from common.lists import paginate
+from common.policy import can_see_money, history_for, withhold_money_fields
 from freelancers.models import Freelancer
 from milestones.models import Milestone
 from milestones.scan import unreachable
-from outsourcing.form_errors import add_service_errors
-from outsourcing.history import describe_edit, explain, recent_changes
-from outsourcing.lists import paginate
-from outsourcing.policy import can_see_money, history_for, withhold_money_fields
 from projects import charts, services
 from projects.forms import (
     MONEY_FIELDS,

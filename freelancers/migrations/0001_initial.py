@@ -5,8 +5,8 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
 import freelancers.models
-import outsourcing.constraints
-import outsourcing.money
+import common.constraints
+import common.money
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('timezone', models.CharField(blank=True, help_text='For example Europe/Berlin.', max_length=64, validators=[freelancers.models.validate_timezone])),
                 ('location', models.CharField(blank=True, max_length=120)),
                 ('hourly_rate', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True)),
-                ('currency', outsourcing.money.CurrencyField(default=outsourcing.money.default_currency, help_text='Three-letter code, e.g. USD.', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter currency code such as USD, EUR or GBP.')])),
+                ('currency', common.money.CurrencyField(default=common.money.default_currency, help_text='Three-letter code, e.g. USD.', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter currency code such as USD, EUR or GBP.')])),
                 ('source', models.CharField(blank=True, help_text='Where you found them: a marketplace, a referral, a job post.', max_length=120)),
                 ('status', models.CharField(choices=[('prospect', 'Prospect'), ('vetting', 'Vetting'), ('trial', 'Trial'), ('approved', 'Approved')], default='prospect', max_length=20)),
                 ('do_not_hire', models.BooleanField(default=False, verbose_name='do not hire')),
@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('timezone', models.CharField(blank=True, help_text='For example Europe/Berlin.', max_length=64, validators=[freelancers.models.validate_timezone])),
                 ('location', models.CharField(blank=True, max_length=120)),
                 ('hourly_rate', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True)),
-                ('currency', outsourcing.money.CurrencyField(default=outsourcing.money.default_currency, help_text='Three-letter code, e.g. USD.', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter currency code such as USD, EUR or GBP.')])),
+                ('currency', common.money.CurrencyField(default=common.money.default_currency, help_text='Three-letter code, e.g. USD.', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter currency code such as USD, EUR or GBP.')])),
                 ('source', models.CharField(blank=True, help_text='Where you found them: a marketplace, a referral, a job post.', max_length=120)),
                 ('status', models.CharField(choices=[('prospect', 'Prospect'), ('vetting', 'Vetting'), ('trial', 'Trial'), ('approved', 'Approved')], default='prospect', max_length=20)),
                 ('do_not_hire', models.BooleanField(default=False, verbose_name='do not hire')),
@@ -234,7 +234,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['name'],
-                'constraints': [outsourcing.constraints.FieldUniqueConstraint(django.db.models.functions.text.Lower('name'), field='name', name='skill_name_unique_ci', violation_error_message='This skill exists already.')],
+                'constraints': [common.constraints.FieldUniqueConstraint(django.db.models.functions.text.Lower('name'), field='name', name='skill_name_unique_ci', violation_error_message='This skill exists already.')],
             },
         ),
         migrations.AddField(
@@ -291,7 +291,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['revoked_on', 'revoke_by'],
                 'indexes': [models.Index(fields=['revoked_on', 'revoke_by'], name='grant_open_due_idx')],
-                'constraints': [outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('revoked_on__isnull', True), ('revoked_on__gte', models.F('granted_on')), _connector='OR'), field='revoked_on', name='grant_revoked_after_granted', violation_error_message='Access cannot be revoked before it was granted.'), outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('revoke_by__gte', models.F('granted_on'))), field='revoke_by', name='grant_revoke_by_after_granted', violation_error_message='The revoke-by date cannot be before the grant date.')],
+                'constraints': [common.constraints.FieldCheckConstraint(condition=models.Q(('revoked_on__isnull', True), ('revoked_on__gte', models.F('granted_on')), _connector='OR'), field='revoked_on', name='grant_revoked_after_granted', violation_error_message='Access cannot be revoked before it was granted.'), common.constraints.FieldCheckConstraint(condition=models.Q(('revoke_by__gte', models.F('granted_on'))), field='revoke_by', name='grant_revoke_by_after_granted', violation_error_message='The revoke-by date cannot be before the grant date.')],
             },
         ),
         migrations.CreateModel(
@@ -309,7 +309,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['freelancer', 'name'],
                 'indexes': [models.Index(fields=['freelancer', 'outcome'], name='reference_outcome_idx')],
-                'constraints': [outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('outcome', 'not_contacted'), ('contacted_on__isnull', False), _connector='OR'), field='contacted_on', name='reference_outcome_needs_contact_date', violation_error_message='Give the date you contacted them, or choose “not contacted”.')],
+                'constraints': [common.constraints.FieldCheckConstraint(condition=models.Q(('outcome', 'not_contacted'), ('contacted_on__isnull', False), _connector='OR'), field='contacted_on', name='reference_outcome_needs_contact_date', violation_error_message='Give the date you contacted them, or choose “not contacted”.')],
             },
         ),
         migrations.AddIndex(
@@ -326,26 +326,26 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='freelancer',
-            constraint=outsourcing.constraints.FieldUniqueConstraint(django.db.models.functions.text.Lower('email'), field='email', name='freelancer_email_unique_ci', violation_error_message='Another freelancer already has this email address.'),
+            constraint=common.constraints.FieldUniqueConstraint(django.db.models.functions.text.Lower('email'), field='email', name='freelancer_email_unique_ci', violation_error_message='Another freelancer already has this email address.'),
         ),
         migrations.AddConstraint(
             model_name='freelancer',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('hourly_rate__isnull', True), ('hourly_rate__gte', 0), _connector='OR'), field='hourly_rate', name='freelancer_rate_not_negative', violation_error_message='The hourly rate cannot be negative.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('hourly_rate__isnull', True), ('hourly_rate__gte', 0), _connector='OR'), field='hourly_rate', name='freelancer_rate_not_negative', violation_error_message='The hourly rate cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='freelancer',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('do_not_hire', False), models.Q(('do_not_hire_reason', ''), _negated=True), _connector='OR'), field='do_not_hire_reason', name='freelancer_do_not_hire_has_reason', violation_error_message='Say why this freelancer must not be hired.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('do_not_hire', False), models.Q(('do_not_hire_reason', ''), _negated=True), _connector='OR'), field='do_not_hire_reason', name='freelancer_do_not_hire_has_reason', violation_error_message='Say why this freelancer must not be hired.'),
         ),
         migrations.AddConstraint(
             model_name='testimonial',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('verified', False), models.Q(('verified_how', ''), _negated=True), _connector='OR'), field='verified_how', name='testimonial_verified_says_how', violation_error_message='Say how you verified it.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('verified', False), models.Q(('verified_how', ''), _negated=True), _connector='OR'), field='verified_how', name='testimonial_verified_says_how', violation_error_message='Say how you verified it.'),
         ),
         migrations.AddConstraint(
             model_name='worksample',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), field='rating', name='sample_rating_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), field='rating', name='sample_rating_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
         ),
         migrations.AddConstraint(
             model_name='worksample',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(models.Q(('url', ''), _negated=True), models.Q(('file', ''), _negated=True), _connector='OR'), field='url', name='sample_has_link_or_file', violation_error_message='Give a link to the sample or upload a file.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(models.Q(('url', ''), _negated=True), models.Q(('file', ''), _negated=True), _connector='OR'), field='url', name='sample_has_link_or_file', violation_error_message='Give a link to the sample or upload a file.'),
         ),
     ]

@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from common.money import format_money
 from freelancers import models
 from freelancers.tests import factories
-from outsourcing.money import format_money
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from outsourcing.roles import OWNER
+from common.roles import OWNER
 
 # What `from outsourcing.tests.browser import *` gives a test module: its fixtures.
 __all__ = ["browser", "browser_problems", "new_page", "owner_page", "owner_user"]

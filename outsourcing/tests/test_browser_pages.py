@@ -27,12 +27,12 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
+from dashboard.management.commands.seed_demo import DEMO_TEAM
 from freelancers.models import AccessGrant, Freelancer, WorkSample
 from freelancers.tests.factories import WorkSampleFactory
 from freelancers.views import SECTIONS
 from milestones.links import checkin_token
 from milestones.models import CalendarFeed, CheckIn
-from outsourcing.management.commands.seed_demo import DEMO_TEAM
 
 # The fixtures (browser, browser_problems, new_page) come in by name, as pytest needs.
 from outsourcing.tests.browser import *  # noqa: F403

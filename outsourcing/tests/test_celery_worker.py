@@ -10,9 +10,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from dashboard.models import Heartbeat
+from dashboard.tasks import record_heartbeat
 from milestones.tests.processes import delete_queue, running_worker, wait_until
-from outsourcing.models import Heartbeat
-from outsourcing.tasks import record_heartbeat
 
 LAND_SECONDS = 60  # for the task to reach the database on a busy machine
 

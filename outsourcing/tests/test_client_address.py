@@ -7,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from outsourcing.client_address import client_address
+from common.client_address import client_address
 
 PROXY = "10.0.0.5"
 

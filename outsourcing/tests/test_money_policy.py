@@ -16,14 +16,14 @@ from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from freelancers.demo import seed_freelancers
+from common import policy
+from dashboard.demo.freelancers import seed_freelancers
+from dashboard.demo.projects import seed_projects
 from freelancers.models import Freelancer
 from freelancers.tests.factories import AccessGrantFactory, FreelancerFactory
 from milestones import delivery, scan, tasks
 from milestones.models import CalendarFeed, Milestone, Reminder
-from outsourcing import policy
 from projects import services
-from projects.demo import seed_projects
 from projects.health import AMBER, without_money
 from projects.models import Payment, Project
 from projects.tests.factories import UserFactory

@@ -8,9 +8,9 @@ from django.forms.formsets import BaseFormSet
 from django.urls import reverse
 from django.utils import timezone
 
+from common.history import recent_changes
 from freelancers.tests.factories import FreelancerFactory, SkillFactory, vetted_freelancer
 from milestones.models import Milestone
-from outsourcing.history import recent_changes
 from projects import services
 from projects.models import Project
 from projects.tests.factories import MilestoneFactory, ProjectFactory

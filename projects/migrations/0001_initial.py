@@ -3,8 +3,8 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import outsourcing.constraints
-import outsourcing.money
+import common.constraints
+import common.money
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('due_on', models.DateField(verbose_name='due date')),
                 ('schedule_buffer_days', models.PositiveSmallIntegerField(default=3, help_text='Days the work may run late before it is in trouble.', verbose_name='schedule leeway (days)')),
                 ('budget', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('currency', outsourcing.money.CurrencyField(default=outsourcing.money.default_currency, help_text='Three-letter code, e.g. USD.', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter currency code such as USD, EUR or GBP.')])),
+                ('currency', common.money.CurrencyField(default=common.money.default_currency, help_text='Three-letter code, e.g. USD.', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter currency code such as USD, EUR or GBP.')])),
                 ('budget_buffer_percent', models.DecimalField(decimal_places=2, default=Decimal('10'), help_text='Extra money, as a percentage of the budget, you are ready to spend if things go wrong.', max_digits=5, verbose_name='budget contingency (%)')),
                 ('checkin_every_days', models.PositiveSmallIntegerField(default=7, help_text='How often you and the freelancer touch base.', verbose_name='check in every (days)')),
                 ('trust_override_reason', models.TextField(blank=True, editable=False)),
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('due_on', models.DateField(verbose_name='due date')),
                 ('schedule_buffer_days', models.PositiveSmallIntegerField(default=3, help_text='Days the work may run late before it is in trouble.', verbose_name='schedule leeway (days)')),
                 ('budget', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('currency', outsourcing.money.CurrencyField(default=outsourcing.money.default_currency, help_text='Three-letter code, e.g. USD.', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter currency code such as USD, EUR or GBP.')])),
+                ('currency', common.money.CurrencyField(default=common.money.default_currency, help_text='Three-letter code, e.g. USD.', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter currency code such as USD, EUR or GBP.')])),
                 ('budget_buffer_percent', models.DecimalField(decimal_places=2, default=Decimal('10'), help_text='Extra money, as a percentage of the budget, you are ready to spend if things go wrong.', max_digits=5, verbose_name='budget contingency (%)')),
                 ('checkin_every_days', models.PositiveSmallIntegerField(default=7, help_text='How often you and the freelancer touch base.', verbose_name='check in every (days)')),
                 ('trust_override_reason', models.TextField(blank=True, editable=False)),
@@ -262,19 +262,19 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='project',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('budget__gte', 0)), field='budget', name='project_budget_not_negative', violation_error_message='The budget cannot be negative.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('budget__gte', 0)), field='budget', name='project_budget_not_negative', violation_error_message='The budget cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='project',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('budget_buffer_percent__gte', 0), ('budget_buffer_percent__lte', 100)), field='budget_buffer_percent', name='project_buffer_percent_0_to_100', violation_error_message='The contingency is a percentage from 0 to 100.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('budget_buffer_percent__gte', 0), ('budget_buffer_percent__lte', 100)), field='budget_buffer_percent', name='project_buffer_percent_0_to_100', violation_error_message='The contingency is a percentage from 0 to 100.'),
         ),
         migrations.AddConstraint(
             model_name='project',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('due_on__gte', models.F('start_on'))), field='due_on', name='project_due_after_start', violation_error_message='The due date cannot be before the start.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('due_on__gte', models.F('start_on'))), field='due_on', name='project_due_after_start', violation_error_message='The due date cannot be before the start.'),
         ),
         migrations.AddConstraint(
             model_name='project',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('checkin_every_days__gte', 1)), field='checkin_every_days', name='project_cadence_at_least_a_day', violation_error_message='Check in at least every day, i.e. 1 or more.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('checkin_every_days__gte', 1)), field='checkin_every_days', name='project_cadence_at_least_a_day', violation_error_message='Check in at least every day, i.e. 1 or more.'),
         ),
         migrations.AddIndex(
             model_name='payment',
@@ -282,15 +282,15 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='payment',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('amount__gt', 0)), field='amount', name='payment_amount_positive', violation_error_message='A payment must be more than zero.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('amount__gt', 0)), field='amount', name='payment_amount_positive', violation_error_message='A payment must be more than zero.'),
         ),
         migrations.AddConstraint(
             model_name='backup',
-            constraint=outsourcing.constraints.FieldUniqueConstraint(field='freelancer', fields=('project', 'freelancer'), name='backup_once_per_project', violation_error_message='This freelancer is already a backup on this project.'),
+            constraint=common.constraints.FieldUniqueConstraint(field='freelancer', fields=('project', 'freelancer'), name='backup_once_per_project', violation_error_message='This freelancer is already a backup on this project.'),
         ),
         migrations.AddConstraint(
             model_name='assignment',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), field='ended_on', name='assignment_ends_after_start', violation_error_message='An assignment cannot end before it started.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), field='ended_on', name='assignment_ends_after_start', violation_error_message='An assignment cannot end before it started.'),
         ),
         migrations.AddConstraint(
             model_name='assignment',
@@ -298,22 +298,22 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='review',
-            constraint=outsourcing.constraints.FieldUniqueConstraint(field='freelancer', fields=('project', 'freelancer'), name='one_review_per_project_and_freelancer', violation_error_message='This freelancer has already been reviewed for this project.'),
+            constraint=common.constraints.FieldUniqueConstraint(field='freelancer', fields=('project', 'freelancer'), name='one_review_per_project_and_freelancer', violation_error_message='This freelancer has already been reviewed for this project.'),
         ),
         migrations.AddConstraint(
             model_name='review',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('quality__gte', 1), ('quality__lte', 5)), field='quality', name='review_quality_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('quality__gte', 1), ('quality__lte', 5)), field='quality', name='review_quality_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
         ),
         migrations.AddConstraint(
             model_name='review',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('communication__gte', 1), ('communication__lte', 5)), field='communication', name='review_communication_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('communication__gte', 1), ('communication__lte', 5)), field='communication', name='review_communication_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
         ),
         migrations.AddConstraint(
             model_name='review',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('timeliness__gte', 1), ('timeliness__lte', 5)), field='timeliness', name='review_timeliness_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('timeliness__gte', 1), ('timeliness__lte', 5)), field='timeliness', name='review_timeliness_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
         ),
         migrations.AddConstraint(
             model_name='review',
-            constraint=outsourcing.constraints.FieldCheckConstraint(condition=models.Q(('budget__gte', 1), ('budget__lte', 5)), field='budget', name='review_budget_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
+            constraint=common.constraints.FieldCheckConstraint(condition=models.Q(('budget__gte', 1), ('budget__lte', 5)), field='budget', name='review_budget_1_to_5', violation_error_message='A rating goes from 1 to 5.'),
         ),
     ]

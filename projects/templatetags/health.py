@@ -1,4 +1,4 @@
-"""A project's budget health as the reader may see it (outsourcing.policy decides)."""
+"""A project's budget health as the reader may see it (common.policy decides)."""
 
 from django import template
 

@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from common.roles import OWNER
 from freelancers.tests.factories import FreelancerFactory
 from milestones.models import CheckIn, Milestone
-from outsourcing.roles import OWNER
 from projects.models import Assignment, Backup, Payment, Project, Review
 
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory
 from milestones.models import CheckIn, Milestone
+from milestones.resources import MilestoneResource
 from projects.models import Assignment, Payment, Project
-from projects.resources import MilestoneResource, PaymentResource, ProjectResource
+from projects.resources import PaymentResource, ProjectResource
 from projects.tests.factories import (
     BackupFactory,
     CheckInFactory,

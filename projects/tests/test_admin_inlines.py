@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from common.admin_inlines import INLINE_MAX_ROWS
 from freelancers.models import Freelancer
 from freelancers.tests.factories import FreelancerFactory
 from milestones.models import Milestone
-from outsourcing.admin_inlines import INLINE_MAX_ROWS
 from projects.models import Backup, Project
 from projects.tests.factories import MilestoneFactory, ProjectFactory
 from projects.tests.form_posts import form_on

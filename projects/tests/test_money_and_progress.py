@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from common.money import format_money
 from milestones.models import Milestone
-from outsourcing.money import format_money
 from projects.models import Project
 from projects.tests.factories import MilestoneFactory, PaymentFactory, ProjectFactory
 

@@ -1,12 +1,14 @@
-"""The Celery broker as the rest of the app sees it: ready to use, and up or down."""
+"""The Celery broker as the rest of the app sees it: ready to use, and up or down.
+
+The app is the configured one (outsourcing.celery, loaded with the settings), reached
+as Celery's current app so the site imports nothing from the configuration package."""
 
 import contextlib
 import os
 from pathlib import Path
 
+from celery import current_app as app
 from django.conf import settings
-
-from outsourcing.celery import app
 
 
 def folders():

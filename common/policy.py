@@ -52,7 +52,7 @@ def withhold_money_fields(form, names, user):
 
 
 def history_for(user, entries, model, money_fields):
-    """Recent changes (outsourcing.history) as `user` may read them: changes to
+    """Recent changes (common.history) as `user` may read them: changes to
     `money_fields` of `model` left out unless they may see money; the entry itself
     stays, so who changed something and when is still said."""
     if can_see_money(user):

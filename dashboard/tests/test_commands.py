@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from pytest_django.asserts import assertRedirects
 
-from outsourcing.roles import OWNER
+from common.roles import OWNER
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from dashboard.demo.projects import PLANS, seed_projects
 from freelancers.models import Freelancer
 from milestones.models import CheckIn, Milestone
-from projects.demo import PLANS, seed_projects
 from projects.models import Assignment, Backup, Payment, Project, Review
 
 pytestmark = pytest.mark.django_db

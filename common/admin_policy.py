@@ -1,4 +1,4 @@
-"""The admin side of outsourcing.policy: columns, fields, lookups, history and exports.
+"""The admin side of common.policy: columns, fields, lookups, history and exports.
 
 An admin class lists what on its model is money (`money_fields`) and what tells of
 access grants (`grant_fields`): model fields, relations, annotations, column and
@@ -13,7 +13,7 @@ import dataclasses
 from django.db.models.constants import LOOKUP_SEP
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from outsourcing.policy import can_see_access_grants, can_see_money
+from common.policy import can_see_access_grants, can_see_money
 
 
 def resource_without(resource_class, names):
@@ -56,7 +56,7 @@ class PolicyInline:
 
 
 class PolicyAdmin:
-    """Mixed into a ModelAdmin (before it) to make it follow outsourcing.policy."""
+    """Mixed into a ModelAdmin (before it) to make it follow common.policy."""
 
     money_fields = ()
     grant_fields = ()

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from pytest_django.asserts import assertRedirects
 
-from outsourcing import roles
+from common import roles
 
 # Models whose rows an Assistant must never see: who holds access to what, and the money paid.
 HIDDEN_FROM_ASSISTANTS = {"accessgrant", "payment"}

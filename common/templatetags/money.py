@@ -1,6 +1,6 @@
 from django import template
 
-from outsourcing.money import format_money
+from common.money import format_money
 
 register = template.Library()
 

@@ -29,7 +29,7 @@ DRAFT, ACTIVE, ON_HOLD, COMPLETED, CANCELLED = Project.Status
 PLANNED, IN_PROGRESS, SUBMITTED, APPROVED, DROPPED = Milestone.Status
 YES, MAYBE, NO = Review.Rehire
 
-# The freelancers of freelancers.demo that these projects use, found by email; any
+# The freelancers of dashboard.demo.freelancers that these projects use, found by email; any
 # missing (the projects seeded on their own) are created with these few details.
 FREELANCERS = {
     "ana": ("Ana Souza", "ana.souza@example.com", "USD"),

@@ -26,9 +26,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from common.roles import OWNER
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, WorkSample
 from milestones.models import CalendarFeed, CheckIn, Milestone, Reminder
-from outsourcing.roles import OWNER
 from projects.models import Assignment, Payment, Project, Review
 
 BATCH = 5000

@@ -3,9 +3,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from freelancers.demo import seed_freelancers
-from outsourcing.roles import ASSISTANT, OWNER
-from projects.demo import seed_projects
+from common.roles import ASSISTANT, OWNER
+from dashboard.demo.freelancers import seed_freelancers
+from dashboard.demo.projects import seed_projects
 
 # The demo business: an owner and the assistant who helps her run the freelancers.
 DEMO_TEAM = [

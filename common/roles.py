@@ -16,7 +16,7 @@ VIEW_AND_EDIT = ("view", "add", "change")
 
 # What an Assistant may do, per model. Nothing here allows "delete", and models
 # left out (access grants, payments) stay invisible to an Assistant. Nor does an
-# Assistant get projects.view_money: outsourcing.policy shows them no amount.
+# Assistant get projects.view_money: common.policy shows them no amount.
 ASSISTANT_PERMISSIONS = {
     "freelancers.freelancer": VIEW_AND_EDIT,
     "freelancers.skill": VIEW_AND_EDIT,

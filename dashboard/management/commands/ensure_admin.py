@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from outsourcing.roles import OWNER
+from common.roles import OWNER
 
 
 class Command(BaseCommand):

@@ -12,5 +12,9 @@ class Heartbeat(models.Model):
     name = models.CharField(max_length=50, unique=True)
     seen_at = models.DateTimeField()
 
+    class Meta:
+        # Created by the settings package's first migration, when this model lived there.
+        db_table = "outsourcing_heartbeat"
+
     def __str__(self):
         return f"{self.name} seen at {self.seen_at:%Y-%m-%d %H:%M:%S}"

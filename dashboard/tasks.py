@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from outsourcing.models import Heartbeat
+from dashboard.models import Heartbeat
 
 
 @shared_task

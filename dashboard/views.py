@@ -5,16 +5,16 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from outsourcing import broker
-from outsourcing.dashboard import dashboard as dashboard_panels
-from outsourcing.models import Heartbeat
+from dashboard import broker
+from dashboard.models import Heartbeat
+from dashboard.panels import dashboard as dashboard_panels
 
 
 def dashboard(request):
     context = dashboard_panels(request.user)
     if not context["no_panels"]:
         context["worker"] = Heartbeat.objects.filter(name="worker").first()
-    return render(request, "outsourcing/dashboard.html", context)
+    return render(request, "dashboard/dashboard.html", context)
 
 
 def database_problem():
