@@ -10,10 +10,10 @@ revokes anyone's calendar feed here.
 
 from django import forms
 from django.contrib import admin, messages
-from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
 from common.admin_autocomplete import CheckedAutocompleteAdminMixin
+from common.admin_inlines import CappedInline, CappedInlineFormSet
 from common.admin_policy import PolicyAdmin, PolicyInline
 from common.history import HistoryAdmin
 from common.money import format_money
@@ -26,7 +26,7 @@ from projects.models import Project, leeway_problem
 # The project's admin with its milestones -------------------------------------
 
 
-class MilestoneInlineFormSet(BaseInlineFormSet):
+class MilestoneInlineFormSet(CappedInlineFormSet):
     def clean(self):
         super().clean()
         # The formset's instance is the project as edited on the same page, new dates included.
@@ -42,7 +42,7 @@ class MilestoneInlineFormSet(BaseInlineFormSet):
                 form.add_error("due_on", problem)
 
 
-class MilestoneInline(PolicyInline, admin.TabularInline):
+class MilestoneInline(CappedInline, PolicyInline, admin.TabularInline):
     model = Milestone
     money_fields = ("amount",)
     formset = MilestoneInlineFormSet
