@@ -1,40 +1,56 @@
 """The Django admin for milestones and check-ins: bulk status edits, export, history.
 
-A milestone keeps to its project's due date plus leeway here too, a status change
-goes through projects.services.set_milestone_status, and a new or moved milestone
-re-plans the active project's check-ins. What came of a check-in is recorded on
-the check-ins page, which checks the date and keeps who recorded it. The owner
-revokes anyone's calendar feed here.
+A milestone is saved through projects.services.save_milestones, as on the project
+form: it keeps to its project's due date plus leeway (Milestone.clean_fields), more
+than the budget plus contingency needs the confirmation box, and the active project's
+check-ins follow it. A status change goes through projects.services.set_milestone_status.
+What came of a check-in is recorded on the check-ins page, which checks the date and
+keeps who recorded it. The owner revokes anyone's calendar feed here.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from milestones.models import CalendarFeed, CheckIn, Milestone
 from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
 from outsourcing.admin_policy import PolicyAdmin
+from outsourcing.form_errors import add_service_errors
 from outsourcing.history import HistoryAdmin
 from outsourcing.money import format_money
 from projects import services
 from projects.admin import HistoryExportAdmin
-from projects.models import Project, leeway_problem
 from projects.resources import MilestoneResource
 
 
 class MilestoneAdminForm(forms.ModelForm):
+    confirm_over_budget = forms.BooleanField(
+        required=False,
+        label="Save although the project's milestones add up to more than its budget plus contingency",
+    )
+    user = None  # set by MilestoneAdmin.get_form: amounts are named to who may see money
+
     class Meta:
         model = Milestone
         fields = ("project", "order", "title", "due_on", "amount", "status")
 
-    def clean(self):
-        cleaned_data = super().clean()
-        project, due_on = cleaned_data.get("project"), cleaned_data.get("due_on")
-        if project and due_on:
-            problem = leeway_problem(due_on, project.latest_acceptable_due_on)
-            if problem:
-                self.add_error("due_on", problem)
-        return cleaned_data
+    def _post_clean(self):
+        # The milestone itself is checked by the model (its due date within the leeway);
+        # then its project's plan with this milestone as typed, by the service's rule.
+        super()._post_clean()
+        project = self.cleaned_data.get("project")
+        if self.errors or project is None:
+            return
+        try:
+            services.check_plan(
+                project=project,
+                milestones=services.plan_after(project=project, milestones=[self.instance]),
+                confirm_over_budget=self.cleaned_data.get("confirm_over_budget", False),
+                by=self.user,
+            )
+        except ValidationError as error:
+            add_service_errors(self, error)
 
 
 class LateFilter(admin.SimpleListFilter):
@@ -46,8 +62,7 @@ class LateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            finished = [Milestone.Status.APPROVED, Milestone.Status.CANCELLED]
-            return queryset.exclude(status__in=finished).filter(due_on__lt=timezone.localdate())
+            return queryset.open().filter(due_on__lt=timezone.localdate())
         return queryset
 
 
@@ -64,15 +79,21 @@ class MilestoneAdmin(PolicyAdmin, HistoryExportAdmin):
     search_fields = ("title", "project__title")
     autocomplete_fields = ("project",)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a class made for this request
+        return form
+
     def save_model(self, request, obj, form, change):
         if change and form.changed_data == ["status"]:
             services.set_milestone_status(milestone=obj, status=obj.status, by=request.user)
             return
-        super().save_model(request, obj, form, change)
-        moved = not change or {"project", "due_on", "status"} & set(form.changed_data)
-        if moved and obj.project.status == Project.Status.ACTIVE:
-            # The check-in the day before a milestone follows the milestone.
-            services.plan_checkins(project=obj.project)
+        services.save_milestones(
+            project=obj.project,
+            milestones=[obj],
+            confirm_over_budget=form.cleaned_data.get("confirm_over_budget", False),
+            by=request.user,
+        )
 
     @admin.display(description="amount", ordering="amount")
     def amount_with_currency(self, milestone):

@@ -81,7 +81,7 @@ def feed_projects(user, now):
         .order_by("scheduled_for", "pk")
     )
     milestones = (
-        Milestone.objects.exclude(status__in=[Milestone.Status.APPROVED, Milestone.Status.CANCELLED])
+        Milestone.objects.open()
         .filter(due_on__gte=(now - FEED_PAST).date(), due_on__lte=(now + FEED_AHEAD).date())
         .order_by("due_on", "pk")
     )

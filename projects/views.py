@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from freelancers.models import Freelancer
@@ -78,9 +77,9 @@ def render_project(request, project, *, bound=None, status=200):
         "backups": project.backups.select_related("freelancer"),
         "suggested_backups": suggested_backups(project),
         "reviews": project.reviews.select_related("freelancer"),
+        # Only a completed project can owe one: the question costs a query only then.
         "review_owed": project.status == Project.Status.COMPLETED
-        and project.freelancer_id
-        and not project.reviews.filter(freelancer_id=project.freelancer_id).exists(),
+        and Project.objects.reviews_owed().filter(pk=project.pk).exists(),
         "forms": forms,
         "history": history_for(request.user, recent_changes(project.history), Project, MONEY_FIELDS),
         "unreachable": [] if project.reminders_muted else reminders.unreachable(project),
@@ -97,8 +96,8 @@ def suggested_backups(project):
         return Freelancer.objects.none()
     taken = [project.freelancer_id, *project.backups.values_list("freelancer_id", flat=True)]
     return (
-        Freelancer.objects.active()
-        .filter(status=Freelancer.Status.APPROVED, do_not_hire=False, skills__in=skills)
+        Freelancer.objects.hireable()
+        .filter(status=Freelancer.Status.APPROVED, skills__in=skills)
         .exclude(pk__in=[pk for pk in taken if pk])
         .distinct()
         .order_by("name")[:5]
@@ -117,6 +116,7 @@ def project_create(request):
                 skills=form.cleaned_data["skills"],
                 by=request.user,
                 override_reason=form.override_reason_given,
+                confirm_over_budget=form.cleaned_data["confirm_over_budget"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -143,6 +143,7 @@ def project_edit(request, pk):
                 skills=form.cleaned_data["skills"],
                 by=request.user,
                 override_reason=form.override_reason_given,
+                confirm_over_budget=form.cleaned_data["confirm_over_budget"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -175,8 +176,7 @@ def project_mute_reminders(request, pk):
     if muted is None:
         messages.error(request, "Say whether to mute the reminders; nothing was changed.")
         return redirect(project)
-    project.reminders_muted = muted
-    project.save(update_fields=["reminders_muted", "updated_at"])
+    services.set_reminders_muted(project=project, muted=muted, by=request.user)
     if muted:
         messages.success(request, "Reminders about this project are muted: no reminder emails are sent.")
     else:
@@ -205,11 +205,13 @@ def milestone_status(request, pk, milestone_pk):
 def payment_create(request, pk):
     project = get_project(pk)
     form = PaymentForm(request.POST, project=project)
-    if not form.is_valid():
+    if form.is_valid():
+        try:
+            payment = services.record_payment(project=project, **form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if form.errors:
         return render_project(request, project, bound={"payment": form}, status=400)
-    payment = form.save(commit=False)
-    payment.recorded_by = request.user
-    payment.save()
     messages.success(request, f"Payment of {payment.amount} {project.currency} recorded.")
     return redirect(project)
 
@@ -219,9 +221,13 @@ def payment_create(request, pk):
 def backup_create(request, pk):
     project = get_project(pk)
     form = BackupForm(request.POST, project=project)
-    if not form.is_valid():
+    if form.is_valid():
+        try:
+            backup = services.add_backup(project=project, **form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if form.errors:
         return render_project(request, project, bound={"backup": form}, status=400)
-    backup = form.save()
     messages.success(request, f"{backup.freelancer} is now a backup for this project.")
     return redirect(project)
 
@@ -230,8 +236,7 @@ def backup_create(request, pk):
 @permission_required("projects.change_backup", raise_exception=True)
 def backup_confirm(request, pk, backup_pk):
     backup = get_object_or_404(Backup, pk=backup_pk, project_id=pk)
-    backup.last_confirmed_on = timezone.localdate()
-    backup.save(update_fields=["last_confirmed_on"])
+    services.confirm_backup(backup=backup, by=request.user)
     messages.success(request, f"{backup.freelancer} confirmed available today.")
     return redirect(backup.project)
 
@@ -240,7 +245,7 @@ def backup_confirm(request, pk, backup_pk):
 @permission_required("projects.delete_backup", raise_exception=True)
 def backup_remove(request, pk, backup_pk):
     backup = get_object_or_404(Backup, pk=backup_pk, project_id=pk)
-    backup.delete()
+    services.remove_backup(backup=backup, by=request.user)
     messages.success(request, f"{backup.freelancer} is no longer a backup here.")
     return redirect(backup.project)
 
