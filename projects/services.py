@@ -72,7 +72,7 @@ def _start_assignment(*, project, freelancer, override_reason, by):
     # An override belongs to the freelancer it was given for.
     project.trust_override_reason = override_reason.strip() if overridden else ""
     project.trust_override_by = by if overridden else None
-    Assignment.objects.create(project=project, freelancer=freelancer, started_on=timezone.localdate())
+    _by(Assignment(project=project, freelancer=freelancer, started_on=timezone.localdate()), by).save()
 
 
 @transaction.atomic
@@ -115,7 +115,7 @@ def update_project(
         by=by,
     )
     if project.freelancer_id != stored.freelancer_id and project.freelancer:
-        _end_current_assignment(project=project, reason="Changed on the project form")
+        _end_current_assignment(project=project, reason="Changed on the project form", by=by)
         _start_assignment(
             project=project, freelancer=project.freelancer, override_reason=override_reason, by=by
         )
@@ -261,12 +261,12 @@ def _remove_milestone(milestone, *, by):
     _by(milestone, by).delete()
 
 
-def _end_current_assignment(*, project, reason):
+def _end_current_assignment(*, project, reason, by):
     current = Assignment.objects.filter(project=project, ended_on__isnull=True).first()
     if current:
         current.ended_on = max(timezone.localdate(), current.started_on)
         current.end_reason = reason
-        current.save(update_fields=["ended_on", "end_reason"])
+        _by(current, by).save(update_fields=["ended_on", "end_reason"])
 
 
 @transaction.atomic
@@ -281,7 +281,7 @@ def replace_freelancer(*, project, new, reason, by, override_reason=""):
     project.refresh_from_db()
     if new is None or new.pk == project.freelancer_id:
         raise ValidationError({"freelancer": "Choose a different freelancer."})
-    _end_current_assignment(project=project, reason=reason)
+    _end_current_assignment(project=project, reason=reason, by=by)
     _start_assignment(project=project, freelancer=new, override_reason=override_reason, by=by)
     _by(project, by, f"Freelancer replaced: {reason}").save()
     # Nobody backs up their own project, so the new freelancer leaves the backups; the
@@ -521,7 +521,7 @@ def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hir
         review.full_clean()
         review.save()
     if closing:
-        _end_current_assignment(project=project, reason="Project completed")
+        _end_current_assignment(project=project, reason="Project completed", by=by)
         project.status = Project.Status.COMPLETED
         project.completed_on = timezone.localdate()
         project.completion_note = unfinished_note.strip()
