@@ -430,7 +430,8 @@ def _fit_to_slots(checkins, slots, *, kept, reach):
 def set_milestone_status(*, milestone, status, by):
     """Move a milestone along; one that opens or finishes moves the check-in planned the
     day before it, so an active project's check-ins are re-planned."""
-    was_open = milestone.is_open
+    # As stored, not as the caller's copy says: a form may have set the new status on it already.
+    was_open = Milestone.objects.select_for_update().get(pk=milestone.pk).is_open
     milestone.status = status
     milestone.full_clean(exclude=["due_on"])
     _by(milestone, by).save(update_fields=["status"])
