@@ -411,32 +411,12 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
             for payment in formset.deleted_objects:
                 services.remove_payment(payment=payment, by=request.user)
             for payment in saved:
-                if payment.pk is None:
-                    services.record_payment(
-                        project=form.instance,
-                        amount=payment.amount,
-                        paid_on=payment.paid_on,
-                        milestone=payment.milestone,
-                        note=payment.note,
-                        by=request.user,
-                    )
-                else:
-                    services.change_payment(payment=payment, by=request.user)
+                services.save_payment(payment=payment, by=request.user)
         elif formset.model is Backup:
             for backup in formset.deleted_objects:
                 services.remove_backup(backup=backup, by=request.user)
             for backup in saved:
-                if backup.pk is None:
-                    services.add_backup(
-                        project=form.instance,
-                        freelancer=backup.freelancer,
-                        rank=backup.rank,
-                        last_confirmed_on=backup.last_confirmed_on,
-                        note=backup.note,
-                        by=request.user,
-                    )
-                else:
-                    services.change_backup(backup=backup, by=request.user)
+                services.save_backup(backup=backup, by=request.user)
 
     # Columns -------------------------------------------------------------------
 
@@ -588,20 +568,14 @@ class PaymentAdmin(HistoryExportAdmin):
     readonly_fields = ("recorded_by",)
 
     def save_model(self, request, obj, form, change):
-        if change:
-            services.change_payment(payment=obj, by=request.user)
-        else:
-            services.record_payment(
-                project=obj.project,
-                amount=obj.amount,
-                paid_on=obj.paid_on,
-                milestone=obj.milestone,
-                note=obj.note,
-                by=request.user,
-            )
+        services.save_payment(payment=obj, by=request.user)
 
     def delete_model(self, request, obj):
         services.remove_payment(payment=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for payment in queryset:
+            services.remove_payment(payment=payment, by=request.user)
 
     @admin.display(description="amount", ordering="amount")
     def amount_with_currency(self, payment):

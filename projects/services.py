@@ -441,20 +441,18 @@ def set_milestone_status(*, milestone, status, by):
     return milestone
 
 
-@transaction.atomic
 def record_payment(*, project, amount, paid_on, milestone=None, note="", by):
     """Record money paid on a project, by whom; more than zero, against one of its own milestones."""
-    payment = Payment(
-        project=project, amount=amount, paid_on=paid_on, milestone=milestone, note=note, recorded_by=by
-    )
-    payment.full_clean()
-    _by(payment, by).save()
-    return payment
+    payment = Payment(project=project, amount=amount, paid_on=paid_on, milestone=milestone, note=note)
+    return save_payment(payment=payment, by=by)
 
 
 @transaction.atomic
-def change_payment(*, payment, by):
-    """Save an edited payment under the same rules; its history keeps the earlier values."""
+def save_payment(*, payment, by):
+    """Save a new or edited payment under the same rules (Payment's constraint and clean);
+    a new one records who recorded it, the history keeps an edited one's earlier values."""
+    if payment.pk is None:
+        payment.recorded_by = by
     payment.full_clean()
     _by(payment, by).save()
     return payment
@@ -466,21 +464,17 @@ def remove_payment(*, payment, by):
     _by(payment, by).delete()
 
 
-@transaction.atomic
 def add_backup(*, project, freelancer, rank=1, last_confirmed_on=None, note="", by):
     """Put a freelancer in the project's ranked pool of backups."""
     backup = Backup(
         project=project, freelancer=freelancer, rank=rank, last_confirmed_on=last_confirmed_on, note=note
     )
-    # Backup.clean says who may be a backup; its constraint, once per project.
-    backup.full_clean()
-    _by(backup, by).save()
-    return backup
+    return save_backup(backup=backup, by=by)
 
 
 @transaction.atomic
-def change_backup(*, backup, by):
-    # Backup.clean says who may be a backup; its constraint, once per project.
+def save_backup(*, backup, by):
+    """Save a new or edited backup: Backup.clean says who may be one, its constraint once per project."""
     backup.full_clean()
     _by(backup, by).save()
     return backup
@@ -511,7 +505,7 @@ def set_reminders_muted(*, project, muted, by):
 def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hire=False):
     """Close the project with its review; unfinished milestones need a note saying why."""
     closing = project.status != Project.Status.COMPLETED
-    unfinished = [m for m in project.milestones.all() if m.is_open]
+    unfinished = list(project.milestones.open())
     if closing and unfinished and not unfinished_note.strip():
         titles = ", ".join(f"“{m.title}”" for m in unfinished)
         message = f"These milestones are not approved: {titles}. Say why you complete it anyway."

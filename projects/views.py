@@ -200,17 +200,24 @@ def milestone_status(request, pk, milestone_pk):
     return redirect(project)
 
 
+def write_from(form, service, **arguments):
+    """What `service` wrote from a valid form's data, or None: the form's errors or the
+    service's refusal are then beside the fields."""
+    if form.is_valid():
+        try:
+            return service(**form.cleaned_data, **arguments)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return None
+
+
 @require_POST
 @permission_required("projects.add_payment", raise_exception=True)
 def payment_create(request, pk):
     project = get_project(pk)
     form = PaymentForm(request.POST, project=project)
-    if form.is_valid():
-        try:
-            payment = services.record_payment(project=project, **form.cleaned_data, by=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-    if form.errors:
+    payment = write_from(form, services.record_payment, project=project, by=request.user)
+    if payment is None:
         return render_project(request, project, bound={"payment": form}, status=400)
     messages.success(request, f"Payment of {payment.amount} {project.currency} recorded.")
     return redirect(project)
@@ -221,12 +228,8 @@ def payment_create(request, pk):
 def backup_create(request, pk):
     project = get_project(pk)
     form = BackupForm(request.POST, project=project)
-    if form.is_valid():
-        try:
-            backup = services.add_backup(project=project, **form.cleaned_data, by=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-    if form.errors:
+    backup = write_from(form, services.add_backup, project=project, by=request.user)
+    if backup is None:
         return render_project(request, project, bound={"backup": form}, status=400)
     messages.success(request, f"{backup.freelancer} is now a backup for this project.")
     return redirect(project)

@@ -198,14 +198,19 @@ def test_raising_an_over_budget_milestone_on_the_project_form_asks_again(owner_c
     assert project.milestones.get().amount == Decimal("1500.00")
 
 
-def test_approving_a_milestone_re_plans_the_check_ins_of_its_project(owner_client, owner):
-    project = services.create_project(
+def project_with_a_draft_due_in_11_days(owner):
+    """Active from today, a check-in every 7 days and one the day before the draft."""
+    return services.create_project(
         project=ProjectFactory.build(
             owner=owner, freelancer=None, start_on=TODAY, due_on=days(28), budget=Decimal("400.00")
         ),
         milestones=[MilestoneFactory.build(title="Draft", due_on=days(11), amount=Decimal("100.00"))],
         by=owner,
     )
+
+
+def test_approving_a_milestone_re_plans_the_check_ins_of_its_project(owner_client, owner):
+    project = project_with_a_draft_due_in_11_days(owner)
     draft = project.milestones.get()
     assert CheckIn.objects.filter(milestone=draft).exists()  # the day before it
 
@@ -317,13 +322,7 @@ def test_the_admin_milestone_page_asks_for_the_confirmation_above_budget(owner_c
 
 
 def test_the_admin_milestone_page_re_plans_the_check_ins_when_a_milestone_is_approved(owner_client, owner):
-    project = services.create_project(
-        project=ProjectFactory.build(
-            owner=owner, freelancer=None, start_on=TODAY, due_on=days(28), budget=Decimal("400.00")
-        ),
-        milestones=[MilestoneFactory.build(title="Draft", due_on=days(11), amount=Decimal("100.00"))],
-        by=owner,
-    )
+    project = project_with_a_draft_due_in_11_days(owner)
     draft = project.milestones.get()
 
     owner_client.post(
