@@ -43,8 +43,8 @@ def week_milestones(now):
     """Open milestones due within a week, overdue ones first."""
     today = timezone.localdate(now)
     return list(
-        Milestone.objects.filter(project__in=Project.objects.in_progress(), due_on__lt=today + WEEK)
-        .exclude(status__in=[Milestone.Status.APPROVED, Milestone.Status.CANCELLED])
+        Milestone.objects.open()
+        .filter(project__in=Project.objects.in_progress(), due_on__lt=today + WEEK)
         .select_related("project")
         .order_by("due_on")[:PANEL_ROWS]
     )
@@ -60,7 +60,7 @@ def unread_updates():
 
 def pipeline():
     """How many freelancers are at each stage, and who in vetting or trial waits on what."""
-    active = Freelancer.objects.active().filter(do_not_hire=False)
+    active = Freelancer.objects.hireable()
     counts = Counter(active.values_list("status", flat=True))
     stages = [(label, counts.get(value, 0), value) for value, label in Freelancer.Status.choices]
     waiting = [
@@ -77,8 +77,8 @@ def bench():
     """Approved freelancers free now (on no project in progress), by skill: the backup pool."""
     busy = Project.objects.in_progress().filter(freelancer=OuterRef("pk"))
     free = (
-        Freelancer.objects.active()
-        .filter(status=Freelancer.Status.APPROVED, do_not_hire=False)
+        Freelancer.objects.hireable()
+        .filter(status=Freelancer.Status.APPROVED)
         .exclude(Exists(busy))
         .prefetch_related("skills")
         .order_by("name")

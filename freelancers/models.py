@@ -73,6 +73,10 @@ class FreelancerQuerySet(models.QuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
 
+    def hireable(self):
+        """Who may be put on a project or kept as its backup: not archived, not marked do-not-hire."""
+        return self.active().filter(do_not_hire=False)
+
     def with_vetting(self):
         """Annotate what vetting, trust and the access badge need, in one query.
 

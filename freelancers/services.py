@@ -21,6 +21,7 @@ def _by(instance, user):
 def save_freelancer(*, freelancer, skills, new_skill_names=(), by=None):
     """Save a freelancer typed in a form with their skills, all or nothing; a new skill name
     that the database already knows (in any case or Unicode form) means that skill."""
+    freelancer.full_clean()
     _by(freelancer, by).save()
     freelancer.skills.set([*skills, *(skill_named(name) for name in new_skill_names)])
     return freelancer

@@ -1,49 +1,61 @@
 """The Django admin for milestones and check-ins: bulk status edits, export, history;
 and the project's admin page with its milestones inline.
 
-A milestone keeps to its project's due date plus leeway here too, a status change
-goes through projects.services.set_milestone_status, and a new or moved milestone
-re-plans the active project's check-ins. What came of a check-in is recorded on
-the check-ins page, which checks the date and keeps who recorded it. The owner
-revokes anyone's calendar feed here.
+A milestone is saved through projects.services.save_milestones, as on the project
+form: it keeps to its project's due date plus leeway (Milestone.clean_fields), more
+than the budget plus contingency needs the confirmation box, and the active project's
+check-ins follow it. A status change goes through projects.services.set_milestone_status.
+What came of a check-in is recorded on the check-ins page, which checks the date and
+keeps who recorded it. The owner revokes anyone's calendar feed here.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from common.admin_autocomplete import CheckedAutocompleteAdminMixin
 from common.admin_inlines import CappedInline, CappedInlineFormSet
 from common.admin_policy import PolicyAdmin, PolicyInline
+from common.form_errors import add_service_errors
 from common.history import HistoryAdmin
 from common.money import format_money
 from milestones.models import CalendarFeed, CheckIn, Milestone
 from milestones.resources import MilestoneResource
 from projects import services
 from projects.admin import HistoryExportAdmin, ProjectAdmin
-from projects.models import Project, leeway_problem
+from projects.models import Project
 
 # The project's admin with its milestones -------------------------------------
 
 
 class MilestoneInlineFormSet(CappedInlineFormSet):
+    """Each row's due date is checked by its milestone (Milestone.clean_fields) against the
+    project as edited on the same page; the rows together by the service's plan rule."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean(self):
         super().clean()
-        # The formset's instance is the project as edited on the same page, new dates included.
         project = self.instance
-        if project.due_on is None or project.schedule_buffer_days is None:
+        if any(self.errors) or project.due_on is None or project.budget is None:
             return
-        for form in self.forms:
-            due_on = form.cleaned_data.get("due_on") if form.is_valid() else None
-            if due_on is None or self._should_delete_form(form):
-                continue
-            problem = leeway_problem(due_on, project.latest_acceptable_due_on)
-            if problem:
-                form.add_error("due_on", problem)
+        rows = [
+            form.instance for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        # The project form's confirmation box, read from the same post: the formset is checked apart.
+        confirmed = forms.CheckboxInput().value_from_datadict(self.data, self.files, "confirm_over_budget")
+        try:
+            services.check_plan(project=project, milestones=rows, confirm_over_budget=confirmed, by=self.user)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
 
 
 class MilestoneInline(CappedInline, PolicyInline, admin.TabularInline):
     model = Milestone
+    checks_the_plan = True  # its formset takes the user (ProjectAdmin.get_formset_kwargs)
     money_fields = ("amount",)
     formset = MilestoneInlineFormSet
     extra = 0
@@ -51,7 +63,7 @@ class MilestoneInline(CappedInline, PolicyInline, admin.TabularInline):
 
 
 # projects.admin registers the project admin without milestones, which it may not import;
-# this layer adds them, and re-plans the check-ins when they change.
+# this layer adds them, saved with the project by the same service as the project form.
 admin.site.unregister(Project)
 
 
@@ -59,28 +71,45 @@ admin.site.unregister(Project)
 class ProjectWithMilestonesAdmin(ProjectAdmin):
     inlines = [MilestoneInline, *ProjectAdmin.inlines]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        milestones_changed = any(formset.model is Milestone and formset.has_changed() for formset in formsets)
-        if milestones_changed and form.instance.status == Project.Status.ACTIVE:
-            # The services planned the check-ins before the milestones on the page were saved;
-            # a fresh project, since the one on the page holds the milestones as they were.
-            services.plan_checkins(project=Project.objects.get(pk=form.instance.pk))
+    def milestone_plan(self, formsets):
+        plan = next((formset for formset in formsets if formset.model is Milestone), None)
+        if plan is None:
+            return (), ()
+        return plan.save(commit=False), plan.deleted_objects
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Milestone:
+            return  # saved with the project by the service, in save_related
+        super().save_formset(request, form, formset, change)
 
 
 class MilestoneAdminForm(forms.ModelForm):
+    confirm_over_budget = forms.BooleanField(
+        required=False,
+        label="Save although the project's milestones add up to more than its budget plus contingency",
+    )
+    user = None  # set by MilestoneAdmin.get_form: amounts are named to who may see money
+
     class Meta:
         model = Milestone
         fields = ("project", "order", "title", "due_on", "amount", "status")
 
-    def clean(self):
-        cleaned_data = super().clean()
-        project, due_on = cleaned_data.get("project"), cleaned_data.get("due_on")
-        if project and due_on:
-            problem = leeway_problem(due_on, project.latest_acceptable_due_on)
-            if problem:
-                self.add_error("due_on", problem)
-        return cleaned_data
+    def _post_clean(self):
+        # The milestone itself is checked by the model (its due date within the leeway);
+        # then its project's plan with this milestone as typed, by the service's rule.
+        super()._post_clean()
+        project = self.cleaned_data.get("project")
+        if self.errors or project is None:
+            return
+        try:
+            services.check_plan(
+                project=project,
+                milestones=services.plan_after(project=project, milestones=[self.instance]),
+                confirm_over_budget=self.cleaned_data.get("confirm_over_budget", False),
+                by=self.user,
+            )
+        except ValidationError as error:
+            add_service_errors(self, error)
 
 
 class LateFilter(admin.SimpleListFilter):
@@ -92,8 +121,7 @@ class LateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            finished = [Milestone.Status.APPROVED, Milestone.Status.CANCELLED]
-            return queryset.exclude(status__in=finished).filter(due_on__lt=timezone.localdate())
+            return queryset.open().filter(due_on__lt=timezone.localdate())
         return queryset
 
 
@@ -110,15 +138,21 @@ class MilestoneAdmin(PolicyAdmin, HistoryExportAdmin):
     search_fields = ("title", "project__title")
     autocomplete_fields = ("project",)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a class made for this request
+        return form
+
     def save_model(self, request, obj, form, change):
         if change and form.changed_data == ["status"]:
             services.set_milestone_status(milestone=obj, status=obj.status, by=request.user)
             return
-        super().save_model(request, obj, form, change)
-        moved = not change or {"project", "due_on", "status"} & set(form.changed_data)
-        if moved and obj.project.status == Project.Status.ACTIVE:
-            # The check-in the day before a milestone follows the milestone.
-            services.plan_checkins(project=obj.project)
+        services.save_milestones(
+            project=obj.project,
+            milestones=[obj],
+            confirm_over_budget=form.cleaned_data.get("confirm_over_budget", False),
+            by=request.user,
+        )
 
     @admin.display(description="amount", ordering="amount")
     def amount_with_currency(self, milestone):

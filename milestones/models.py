@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -15,6 +16,12 @@ from common.constraints import FieldCheckConstraint
 from freelancers.models import validate_timezone
 
 
+class MilestoneQuerySet(models.QuerySet):
+    def open(self):
+        """Milestones still to be finished: neither approved nor cancelled."""
+        return self.exclude(status__in=Milestone.FINISHED)
+
+
 class Milestone(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -22,6 +29,9 @@ class Milestone(models.Model):
         SUBMITTED = "submitted", "Submitted"
         APPROVED = "approved", "Approved"
         CANCELLED = "cancelled", "Cancelled"
+
+    # A milestone is open until it is one of these; MilestoneQuerySet.open() and is_open say so.
+    FINISHED = frozenset({Status.APPROVED, Status.CANCELLED})
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=160)
@@ -31,6 +41,7 @@ class Milestone(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "order", "due_on", "pk"]
@@ -47,9 +58,19 @@ class Milestone(models.Model):
     def __str__(self):
         return self.title
 
+    def clean_fields(self, exclude=None):
+        # The leeway rule is checked here rather than in clean(): a form without the due date
+        # (a status-only change) leaves it excluded, and its error belongs beside that field.
+        super().clean_fields(exclude=exclude)
+        if exclude and "due_on" in exclude:
+            return
+        project = self.project if self.project_id or Milestone.project.is_cached(self) else None
+        if project is not None and (problem := project.milestone_due_problem(self.due_on)):
+            raise ValidationError({"due_on": problem})
+
     @property
     def is_open(self):
-        return self.status not in {self.Status.APPROVED, self.Status.CANCELLED}
+        return self.status not in self.FINISHED
 
     @property
     def days_late(self):

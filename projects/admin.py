@@ -23,6 +23,7 @@ from import_export.formats import base_formats
 from common.admin_autocomplete import CheckedAutocompleteAdminMixin
 from common.admin_inlines import CappedInline
 from common.admin_policy import PolicyAdmin, PolicyInline
+from common.form_errors import add_service_errors
 from common.history import ExplainedEditsAdmin, HistoryAdmin
 from common.money import format_money
 from common.policy import can_see_money
@@ -30,7 +31,7 @@ from freelancers.models import Freelancer
 from projects import health, services
 from projects.forms import BUDGET_FIELDS
 from projects.health import AMBER, GREEN, RED
-from projects.models import Assignment, Backup, Payment, Project, leeway_problem
+from projects.models import Assignment, Backup, Payment, Project
 from projects.resources import PaymentResource, ProjectResource
 
 
@@ -98,7 +99,7 @@ class BackupInline(CappedInline, CheckedAutocompleteAdminMixin, admin.TabularInl
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "freelancer":
             # As on the project page: nobody archived or marked do-not-hire.
-            kwargs["queryset"] = Freelancer.objects.active().filter(do_not_hire=False).order_by("name")
+            kwargs["queryset"] = Freelancer.objects.hireable().order_by("name")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -132,6 +133,11 @@ class ProjectAdminForm(forms.ModelForm):
         help_text="Why a freelancer without a finished trial may take a budget above the trial limit. "
         "Needed only then.",
     )
+    confirm_over_budget = forms.BooleanField(
+        required=False,
+        label="Save although the milestones add up to more than the budget plus contingency",
+    )
+    user = None  # set by ProjectAdmin.get_form: the trial rule names the limit to who may see money
 
     class Meta:
         model = Project
@@ -170,7 +176,10 @@ class ProjectAdminForm(forms.ModelForm):
         )
         try:
             services.check_assignment(
-                project=candidate, freelancer=freelancer, override_reason=self.override_reason_given
+                project=candidate,
+                freelancer=freelancer,
+                override_reason=self.override_reason_given,
+                by=self.user,
             )
         except ValidationError as error:
             field = "freelancer" if "freelancer" in self.fields else "override_reason"
@@ -195,21 +204,18 @@ class ProjectChangelistForm(forms.ModelForm):
     def clean(self):
         cleaned_data = super().clean()
         refuse_completing(self, cleaned_data)
-        due_on = cleaned_data.get("due_on")
-        if due_on and "due_on" in self.changed_data:
-            moved = Project(due_on=due_on, schedule_buffer_days=self.instance.schedule_buffer_days)
-            late = [
-                m
-                for m in self.instance.milestones.all()
-                if leeway_problem(m.due_on, moved.latest_acceptable_due_on)
-            ]
-            if late:
-                self.add_error(
-                    "due_on",
-                    f"“{late[0].title}” is due {late[0].due_on:%d %b %Y}, after this date plus the leeway "
-                    f"({moved.latest_acceptable_due_on:%d %b %Y}). Move the milestone first.",
-                )
         return cleaned_data
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The instance now has the new date: the service's rule says which milestones it leaves late.
+        if "due_on" in self.changed_data and not self.errors:
+            try:
+                services.check_plan(
+                    project=self.instance, milestones=services.plan_after(project=self.instance), by=None
+                )
+            except ValidationError as error:
+                add_service_errors(self, error)
 
 
 class HealthFilter(admin.SimpleListFilter):
@@ -282,7 +288,7 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
             {"fields": ("freelancer", "override_reason", "trust_override_reason", "trust_override_by")},
         ),
         ("Schedule", {"fields": ("start_on", "due_on", "schedule_buffer_days", "checkin_every_days")}),
-        ("Budget", {"fields": ("budget", "currency", "budget_buffer_percent")}),
+        ("Budget", {"fields": ("budget", "currency", "budget_buffer_percent", "confirm_over_budget")}),
         ("Completion", {"fields": ("completed_on", "completion_note", "archived_at")}),
     )
     actions = ["put_on_hold", "mark_complete", "shift_milestones"]
@@ -311,6 +317,17 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
             readonly.extend(BUDGET_FIELDS)
         return readonly
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a class made for this request
+        return form
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if getattr(inline, "checks_the_plan", False):
+            kwargs["user"] = request.user  # the plan rule words its amounts for this reader
+        return kwargs
+
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=ProjectChangelistForm, **kwargs)
 
@@ -333,22 +350,44 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
     # Saving goes through the services ------------------------------------------
 
     def save_model(self, request, obj, form, change):
-        override_reason = getattr(form, "override_reason_given", obj.trust_override_reason)
+        # Saved in save_related, with its milestones in the same call to the services, so the
+        # plan's rules see the project and its milestones as they will be together.
+        pass
+
+    def milestone_plan(self, formsets):
+        """The milestones saved with the project, as (rows, removed rows): none here; the
+        milestones admin, a layer above, adds its inline and gives them."""
+        return (), ()
+
+    def save_related(self, request, form, formsets, change):
+        milestones, removed = self.milestone_plan(formsets)
+        saved = {
+            "project": form.instance,
+            "milestones": milestones,
+            "skills": form.cleaned_data.get("skills"),
+            "by": request.user,
+            "override_reason": getattr(form, "override_reason_given", form.instance.trust_override_reason),
+            "confirm_over_budget": form.cleaned_data.get("confirm_over_budget", False),
+        }
         if change:
-            services.update_project(project=obj, by=request.user, override_reason=override_reason)
+            services.update_project(**saved, removed=removed)
         else:
-            services.create_project(project=obj, by=request.user, override_reason=override_reason)
+            services.create_project(**saved)
+        # The other inlines, and the record of what the edit changed (ExplainedEditsAdmin).
+        super().save_related(request, form, formsets, change)
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not Payment:
-            return super().save_formset(request, form, formset, change)
-        for payment in formset.save(commit=False):
-            if payment.pk is None:
-                payment.recorded_by = request.user
-            payment.save()
-        for payment in formset.deleted_objects:
-            payment.delete()
-        return None
+        saved = formset.save(commit=False)
+        if formset.model is Payment:
+            for payment in formset.deleted_objects:
+                services.remove_payment(payment=payment, by=request.user)
+            for payment in saved:
+                services.save_payment(payment=payment, by=request.user)
+        elif formset.model is Backup:
+            for backup in formset.deleted_objects:
+                services.remove_backup(backup=backup, by=request.user)
+            for backup in saved:
+                services.save_backup(backup=backup, by=request.user)
 
     # Columns -------------------------------------------------------------------
 
@@ -440,24 +479,17 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
                 continue
             for milestone in milestones:
                 milestone.due_on += shift
-            late = [
-                milestone
-                for milestone in milestones
-                if leeway_problem(milestone.due_on, project.latest_acceptable_due_on)
-            ]
-            if late:
-                refused.append(
-                    f"{project.title}: “{late[0].title}” would be due {late[0].due_on:%d %b %Y}, after the "
-                    f"due date plus leeway ({project.latest_acceptable_due_on:%d %b %Y})"
+            try:
+                # update_project checks and saves the milestones and re-plans an active project's check-ins.
+                services.update_project(
+                    project=project,
+                    milestones=milestones,
+                    by=request.user,
+                    override_reason=project.trust_override_reason,
                 )
+            except ValidationError as error:
+                refused.append(f"{project.title}: {' '.join(error.messages).removesuffix('.')}")
                 continue
-            # update_project saves the milestones and, for an active project, re-plans its check-ins.
-            services.update_project(
-                project=project,
-                milestones=milestones,
-                by=request.user,
-                override_reason=project.trust_override_reason,
-            )
             shifted.append(project.title)
         days = form.cleaned_data["days"]
         if shifted:
@@ -478,13 +510,6 @@ class PaymentAdminForm(forms.ModelForm):
     class Meta:
         model = Payment
         fields = ("project", "amount", "paid_on", "milestone", "note")
-
-    def clean(self):
-        cleaned_data = super().clean()
-        project, milestone = cleaned_data.get("project"), cleaned_data.get("milestone")
-        if project and milestone and milestone.project_id != project.pk:
-            self.add_error("milestone", f"“{milestone.title}” is a milestone of another project.")
-        return cleaned_data
 
 
 @admin.register(Payment)
@@ -514,9 +539,14 @@ class PaymentAdmin(HistoryExportAdmin):
     readonly_fields = ("recorded_by",)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+        services.save_payment(payment=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.remove_payment(payment=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for payment in queryset:
+            services.remove_payment(payment=payment, by=request.user)
 
     @admin.display(description="amount", ordering="amount")
     def amount_with_currency(self, payment):

@@ -1,16 +1,17 @@
-import datetime
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from common.dates import date_range_formfield
-from common.money import format_money
-from common.policy import can_see_money, withhold_money_fields
+from common.form_errors import add_service_errors
+from common.policy import withhold_money_fields
 from freelancers.models import Freelancer
 from milestones.models import Milestone
+from projects import services
 from projects.health import AMBER, GREEN, RANK, RED
-from projects.models import Backup, Payment, Project, Review, leeway_problem
+from projects.models import Backup, Payment, Project, Review
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
@@ -169,34 +170,22 @@ def milestone_formset(user, data=None, *, instance):
 
 
 def check_plan(form, formset):
-    """Cross-checks between the project and its milestones; errors go beside the fields.
-
-    Returns True when both are valid and agree.
-    """
+    """The project and its milestones as typed, checked by the services' own rules: each
+    row by its milestone (its due date within the leeway), the whole by services.check_plan.
+    Errors go beside the fields; returns True when both are valid and agree."""
     if not (form.is_valid() and formset.is_valid()):
         return False
-    cleaned = form.cleaned_data
-    latest = cleaned["due_on"] + datetime.timedelta(days=cleaned["schedule_buffer_days"])
-    total = 0
-    for milestone_form in formset.forms:
-        data = milestone_form.cleaned_data
-        if not data or data.get("DELETE"):
-            continue
-        if problem := leeway_problem(data["due_on"], latest):
-            milestone_form.add_error("due_on", problem)
-        if data["status"] != Milestone.Status.CANCELLED:
-            total += data["amount"]
-    limit = cleaned["budget"] * (1 + cleaned["budget_buffer_percent"] / 100)
-    if total > limit and not cleaned.get("confirm_over_budget"):
-        if can_see_money(form.user):
-            over = (
-                f"The milestones add up to {format_money(total, cleaned['currency'])}, more than the budget "
-                f"plus contingency ({format_money(limit, cleaned['currency'])})."
-            )
-        else:
-            over = "The milestones add up to more than the budget plus contingency."
-        form.add_error("confirm_over_budget", f"{over} Tick this box to save anyway.")
-    return not form.errors and not any(f.errors for f in formset.forms)
+    rows = [row for row in formset.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")]
+    try:
+        services.check_plan(
+            project=form.instance,
+            milestones=[row.instance for row in rows],
+            confirm_over_budget=form.cleaned_data["confirm_over_budget"],
+            by=form.user,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+    return not form.errors
 
 
 class ProjectFilterForm(forms.Form):
@@ -289,18 +278,8 @@ class BackupForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.project = project
         self.fields["freelancer"].queryset = (
-            Freelancer.objects.active()
-            .filter(do_not_hire=False)
-            .exclude(pk=project.freelancer_id)
-            .order_by("name")
+            Freelancer.objects.hireable().exclude(pk=project.freelancer_id).order_by("name")
         )
-
-    def _get_validation_exclusions(self):
-        # The page sets the project, so Django would leave it out of the checks, and with it the
-        # rule that a freelancer is a backup once per project: check that rule here, beside the field.
-        exclude = super()._get_validation_exclusions()
-        exclude.discard("project")
-        return exclude
 
 
 class CompletionForm(forms.ModelForm):

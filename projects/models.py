@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, ExpressionWrapper, F, Min, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Least, Round
@@ -15,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from common.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from common.db_functions import DaysBetween, OuterValue
 from common.money import CurrencyField
+from freelancers.models import Freelancer
 from projects import health
 
 RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -22,17 +24,6 @@ RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
 RATED_WELL_AVERAGE = Decimal(4)
 # A backup who has not confirmed availability for this long may no longer be free.
 BACKUP_STALE_AFTER = datetime.timedelta(days=30)
-
-
-def leeway_problem(due_on, latest_acceptable):
-    """Why a milestone may not be due on `due_on`, or None: none may be due after the
-    project's due date plus its leeway."""
-    if due_on <= latest_acceptable:
-        return None
-    return (
-        f"This is after the project's due date plus its leeway ({latest_acceptable:%d %b %Y}). "
-        "Move it earlier or give the project more time."
-    )
 
 
 def rating_constraint(field, model_name):
@@ -67,7 +58,6 @@ class ProjectQuerySet(models.QuerySet):
         """
         # Milestones build on projects: reach their model through the relation, not an import.
         Milestone = Project._meta.get_field("milestones").related_model
-        finished = [Milestone.Status.APPROVED, Milestone.Status.CANCELLED]
         settled = [Project.Status.COMPLETED, Project.Status.CANCELLED]
         today = today or timezone.localdate()
         money = models.DecimalField(max_digits=14, decimal_places=2)
@@ -79,7 +69,7 @@ class ProjectQuerySet(models.QuerySet):
                 Subquery(summed.values("total"), output_field=money), Value(Decimal(0)), output_field=money
             )
 
-        open_milestones = Milestone.objects.filter(**per_project).exclude(status__in=finished)
+        open_milestones = Milestone.objects.filter(**per_project).open()
         worst_open = open_milestones.order_by("due_on", "order", "pk")
         counted = Milestone.objects.filter(**per_project).exclude(status=Milestone.Status.CANCELLED)
 
@@ -344,8 +334,7 @@ class Project(models.Model):
 
     @property
     def open_milestones(self):
-        finished = {"approved", "cancelled"}
-        return [m for m in self.milestones.all() if m.status not in finished]
+        return [m for m in self.milestones.all() if m.is_open]
 
     @property
     def schedule_health(self):
@@ -389,6 +378,19 @@ class Project(models.Model):
         """The due date plus the leeway: no milestone may be due later."""
         return self.due_on + datetime.timedelta(days=self.schedule_buffer_days)
 
+    def milestone_due_problem(self, due_on):
+        """Why a milestone of this project may not be due on `due_on`, or None: none may be due
+        after the due date plus the leeway. Milestone.clean_fields and services.check_plan ask this."""
+        if due_on is None or self.due_on is None or self.schedule_buffer_days is None:
+            return None
+        if due_on <= self.latest_acceptable_due_on:
+            return None
+        latest = self.latest_acceptable_due_on
+        return (
+            f"This is after the project's due date plus its leeway ({latest:%d %b %Y}). "
+            "Move it earlier or give the project more time."
+        )
+
     @property
     def trust_overridden(self):
         return bool(self.trust_override_reason)
@@ -422,6 +424,24 @@ class Backup(models.Model):
 
     def __str__(self):
         return f"{self.freelancer} (backup #{self.rank})"
+
+    def clean(self):
+        project = self.project if self.project_id or Backup.project.is_cached(self) else None
+        if project is None or self.freelancer_id is None:
+            return
+        name = self.freelancer.name
+        if self.freelancer_id == project.freelancer_id:
+            raise ValidationError({"freelancer": f"{name} works on this project: a backup is someone else."})
+        # Asked when the backup is new or names someone else: one flagged do-not-hire later
+        # stays on the list, shown, until someone removes them.
+        stored = Backup.objects.filter(pk=self.pk).values_list("freelancer_id", flat=True).first()
+        if (
+            stored != self.freelancer_id
+            and not Freelancer.objects.hireable().filter(pk=self.freelancer_id).exists()
+        ):
+            raise ValidationError(
+                {"freelancer": f"{name} is archived or marked do-not-hire: choose someone else."}
+            )
 
     @property
     def is_stale(self):
@@ -497,6 +517,11 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.project.currency} on {self.paid_on:%Y-%m-%d}"
+
+    def clean(self):
+        if self.milestone_id and self.project_id and self.milestone.project_id != self.project_id:
+            message = f"“{self.milestone.title}” is a milestone of another project."
+            raise ValidationError({"milestone": message})
 
 
 class ReviewQuerySet(models.QuerySet):

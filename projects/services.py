@@ -15,9 +15,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from common.money import format_money
+from common.policy import can_see_money
 from freelancers import services as freelancer_services
 from milestones.models import CheckIn, Milestone
-from projects.models import Assignment, Project, Review
+from projects.models import Assignment, Backup, Payment, Project, Review
 
 
 def _by(instance, user, reason=""):
@@ -32,16 +33,18 @@ def trial_budget_limit():
     return Decimal(str(settings.TRIAL_BUDGET_LIMIT))
 
 
-def trust_problem(*, freelancer, budget, currency):
-    """Why this freelancer should not get a project of this size yet, or None."""
+def trust_problem(*, freelancer, budget, currency, by=None):
+    """Why this freelancer should not get a project of this size yet, or None. The limit is
+    named in money only to `by` if they may see money (common.policy)."""
     if freelancer is None or budget is None or freelancer.trial_done:
         return None
     limit = trial_budget_limit()
     if budget <= limit:
         return None
+    above = f"the trial limit of {format_money(limit, currency)}" if can_see_money(by) else "the trial limit"
     return (
-        f"{freelancer.name} has no finished trial project, and this budget is above the trial limit of "
-        f"{format_money(limit, currency)}. Start with a small trial job, or tick the override and say why."
+        f"{freelancer.name} has no finished trial project, and this budget is above {above}. "
+        "Start with a small trial job, or tick the override and say why."
     )
 
 
@@ -52,34 +55,37 @@ def hiring_problem(freelancer):
     return None
 
 
-def check_assignment(*, project, freelancer, override_reason):
+def check_assignment(*, project, freelancer, override_reason, by=None):
     """Refuse a do-not-hire freelancer; refuse an untested one on a big budget unless overridden."""
     problem = hiring_problem(freelancer)
     if problem:
         raise ValidationError({"freelancer": problem})
-    problem = trust_problem(freelancer=freelancer, budget=project.budget, currency=project.currency)
+    problem = trust_problem(freelancer=freelancer, budget=project.budget, currency=project.currency, by=by)
     if problem and not override_reason.strip():
         raise ValidationError({"freelancer": problem})
     return bool(problem)
 
 
 def _start_assignment(*, project, freelancer, override_reason, by):
-    overridden = check_assignment(project=project, freelancer=freelancer, override_reason=override_reason)
+    overridden = check_assignment(
+        project=project, freelancer=freelancer, override_reason=override_reason, by=by
+    )
     project.freelancer = freelancer
     # An override belongs to the freelancer it was given for.
     project.trust_override_reason = override_reason.strip() if overridden else ""
     project.trust_override_by = by if overridden else None
-    Assignment.objects.create(project=project, freelancer=freelancer, started_on=timezone.localdate())
+    _by(Assignment(project=project, freelancer=freelancer, started_on=timezone.localdate()), by).save()
 
 
 @transaction.atomic
-def create_project(*, project, milestones=(), skills=None, by, override_reason=""):
+def create_project(*, project, milestones=(), skills=None, by, override_reason="", confirm_over_budget=False):
     """Save a new project, its milestones and, if it has one, its freelancer's assignment."""
     freelancer = project.freelancer
     project.owner = project.owner if project.owner_id else by
     project.full_clean()
     if freelancer:
-        check_assignment(project=project, freelancer=freelancer, override_reason=override_reason)
+        check_assignment(project=project, freelancer=freelancer, override_reason=override_reason, by=by)
+    _check_milestones(project=project, milestones=milestones, confirm_over_budget=confirm_over_budget, by=by)
     _by(project, by).save()
     if skills is not None:
         project.skills.set(skills)
@@ -95,20 +101,32 @@ def create_project(*, project, milestones=(), skills=None, by, override_reason="
 
 
 @transaction.atomic
-def update_project(*, project, by, milestones=(), removed=(), skills=None, override_reason=""):
+def update_project(
+    *, project, by, milestones=(), removed=(), skills=None, override_reason="", confirm_over_budget=False
+):
     """Save edits and milestone changes; a new freelancer goes through the same checks,
-    and new dates, cadence or milestones re-plan the future check-ins."""
+    the milestones as they will be keep the plan's rules (check_plan), and new dates,
+    cadence or milestones re-plan the future check-ins."""
     stored = Project.objects.select_for_update().get(pk=project.pk)
     project.full_clean()
+    _check_milestones(
+        project=project,
+        milestones=milestones,
+        removed=removed,
+        confirm_over_budget=confirm_over_budget,
+        by=by,
+    )
     if project.freelancer_id != stored.freelancer_id and project.freelancer:
-        _end_current_assignment(project=project, reason="Changed on the project form")
+        _end_current_assignment(project=project, reason="Changed on the project form", by=by)
         _start_assignment(
             project=project, freelancer=project.freelancer, override_reason=override_reason, by=by
         )
     elif (
         project.freelancer
         and project.budget != stored.budget
-        and check_assignment(project=project, freelancer=project.freelancer, override_reason=override_reason)
+        and check_assignment(
+            project=project, freelancer=project.freelancer, override_reason=override_reason, by=by
+        )
     ):
         # A bigger budget for the same untested freelancer needs the same override.
         project.trust_override_reason = override_reason.strip()
@@ -128,6 +146,112 @@ def update_project(*, project, by, milestones=(), removed=(), skills=None, overr
     return project
 
 
+def plan_after(*, project, milestones=(), removed=()):
+    """The project's milestones as they will be: those stored, with `milestones` (new or
+    edited copies) in place of their stored rows and `removed` left out."""
+    edited = {milestone.pk: milestone for milestone in milestones if milestone.pk}
+    gone = {milestone.pk for milestone in removed}
+    stored = Milestone.objects.filter(project=project).exclude(pk__in=gone) if project.pk else []
+    kept = [edited.pop(milestone.pk, milestone) for milestone in stored]
+    return kept + [milestone for milestone in milestones if milestone.pk is None or milestone.pk in edited]
+
+
+def check_plan(*, project, milestones, confirm_over_budget=False, by):
+    """The rules a project's milestones keep together, for `project` with its new values and
+    `milestones`, all of them as they will be (see plan_after). Raises a ValidationError
+    keyed by the project form's fields; the project form, the admin and the services ask here.
+
+    A milestone's own due date is checked by the milestone (Milestone.clean_fields); here,
+    those left as they were must still fit when the project's dates move. Milestones that
+    add up to more than the budget plus contingency need `confirm_over_budget` when the
+    change raises their total or lowers that limit.
+    """
+    stored = Project.objects.filter(pk=project.pk).first() if project.pk else None
+    before = {m.pk: m for m in Milestone.objects.filter(project=stored)} if stored else {}
+    errors = {}
+    dates = ("due_on", "schedule_buffer_days")
+    if stored and any(getattr(stored, name) != getattr(project, name) for name in dates):
+        latest = project.latest_acceptable_due_on
+        errors["due_on"] = [
+            f"“{milestone.title}” is due {milestone.due_on:%d %b %Y}, after this date plus the leeway "
+            f"({latest:%d %b %Y}). Move the milestone first."
+            for milestone in milestones
+            if milestone.pk in before
+            and before[milestone.pk].due_on == milestone.due_on
+            and project.milestone_due_problem(milestone.due_on)
+        ]
+    total, limit = _committed(milestones), project.budget_with_contingency
+    raised = stored is None or total > _committed(before.values()) or limit < stored.budget_with_contingency
+    if total > limit and raised and not confirm_over_budget:
+        if can_see_money(by):
+            over = (
+                f"The milestones add up to {format_money(total, project.currency)}, more than the budget "
+                f"plus contingency ({format_money(limit, project.currency)})."
+            )
+        else:
+            over = "The milestones add up to more than the budget plus contingency."
+        errors["confirm_over_budget"] = f"{over} Tick this box to save anyway."
+    errors = {field: problems for field, problems in errors.items() if problems}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _committed(milestones):
+    return sum((m.amount or 0 for m in milestones if m.status != Milestone.Status.CANCELLED), Decimal(0))
+
+
+def _check_milestones(*, project, milestones, removed=(), confirm_over_budget, by):
+    """Each new or edited milestone is valid on its own, then the plan as it will be."""
+    problems = []
+    for milestone in milestones:
+        milestone.project = project
+        try:
+            # The project itself is validated by the caller, and may not be saved yet.
+            milestone.full_clean(exclude=["project"])
+        except ValidationError as error:
+            named = (
+                f"“{milestone.title}” (due {milestone.due_on:%d %b %Y})"
+                if milestone.due_on
+                else f"“{milestone.title}”"
+            )
+            problems.extend(f"{named}: {message}" for message in error.messages)
+    if problems:
+        raise ValidationError({"milestones": problems})
+    check_plan(
+        project=project,
+        milestones=plan_after(project=project, milestones=milestones, removed=removed),
+        confirm_over_budget=confirm_over_budget,
+        by=by,
+    )
+
+
+@transaction.atomic
+def save_milestones(*, project, by, milestones=(), removed=(), confirm_over_budget=False):
+    """Save new and edited milestones of a saved project and delete `removed`, after the same
+    checks as update_project; the check-ins of an active project follow them (re-planned),
+    and so do those of a project a milestone moved away from."""
+    Project.objects.select_for_update().get(pk=project.pk)
+    left = Project.objects.filter(
+        pk__in=Milestone.objects.filter(pk__in=[m.pk for m in milestones if m.pk]).values("project")
+    ).exclude(pk=project.pk)
+    left = list(left)
+    _check_milestones(
+        project=project,
+        milestones=milestones,
+        removed=removed,
+        confirm_over_budget=confirm_over_budget,
+        by=by,
+    )
+    for milestone in removed:
+        _remove_milestone(milestone, by=by)
+    for milestone in milestones:
+        _by(milestone, by).save()
+    for planned in [project, *left]:
+        if (milestones or removed) and planned.status == Project.Status.ACTIVE:
+            plan_checkins(project=planned, by=by)
+    return project
+
+
 def _remove_milestone(milestone, *, by):
     """Delete a milestone the owner removed. Its payments stay, counted as before, and so do
     its check-ins, no longer tied to it (on_delete=SET_NULL); the payments are untied here,
@@ -139,12 +263,12 @@ def _remove_milestone(milestone, *, by):
     _by(milestone, by).delete()
 
 
-def _end_current_assignment(*, project, reason):
+def _end_current_assignment(*, project, reason, by):
     current = Assignment.objects.filter(project=project, ended_on__isnull=True).first()
     if current:
         current.ended_on = max(timezone.localdate(), current.started_on)
         current.end_reason = reason
-        current.save(update_fields=["ended_on", "end_reason"])
+        _by(current, by).save(update_fields=["ended_on", "end_reason"])
 
 
 @transaction.atomic
@@ -159,7 +283,7 @@ def replace_freelancer(*, project, new, reason, by, override_reason=""):
     project.refresh_from_db()
     if new is None or new.pk == project.freelancer_id:
         raise ValidationError({"freelancer": "Choose a different freelancer."})
-    _end_current_assignment(project=project, reason=reason)
+    _end_current_assignment(project=project, reason=reason, by=by)
     _start_assignment(project=project, freelancer=new, override_reason=override_reason, by=by)
     _by(project, by, f"Freelancer replaced: {reason}").save()
     # Nobody backs up their own project, so the new freelancer leaves the backups; the
@@ -419,16 +543,84 @@ def _fit_to_slots(checkins, slots, *, kept, reach):
 
 @transaction.atomic
 def set_milestone_status(*, milestone, status, by):
+    """Move a milestone along; one that opens or finishes moves the check-in planned the
+    day before it, so an active project's check-ins are re-planned."""
+    # As stored, not as the caller's copy says: a form may have set the new status on it already.
+    was_open = Milestone.objects.select_for_update().get(pk=milestone.pk).is_open
     milestone.status = status
+    milestone.full_clean(exclude=["due_on"])
     _by(milestone, by).save(update_fields=["status"])
+    project = milestone.project
+    if milestone.is_open != was_open and project.status == Project.Status.ACTIVE:
+        plan_checkins(project=project, by=by)
     return milestone
+
+
+def record_payment(*, project, amount, paid_on, milestone=None, note="", by):
+    """Record money paid on a project, by whom; more than zero, against one of its own milestones."""
+    payment = Payment(project=project, amount=amount, paid_on=paid_on, milestone=milestone, note=note)
+    return save_payment(payment=payment, by=by)
+
+
+@transaction.atomic
+def save_payment(*, payment, by):
+    """Save a new or edited payment under the same rules (Payment's constraint and clean);
+    a new one records who recorded it, the history keeps an edited one's earlier values."""
+    if payment.pk is None:
+        payment.recorded_by = by
+    payment.full_clean()
+    _by(payment, by).save()
+    return payment
+
+
+@transaction.atomic
+def remove_payment(*, payment, by):
+    """Delete a payment someone chose to delete; its history says who."""
+    _by(payment, by).delete()
+
+
+def add_backup(*, project, freelancer, rank=1, last_confirmed_on=None, note="", by):
+    """Put a freelancer in the project's ranked pool of backups."""
+    backup = Backup(
+        project=project, freelancer=freelancer, rank=rank, last_confirmed_on=last_confirmed_on, note=note
+    )
+    return save_backup(backup=backup, by=by)
+
+
+@transaction.atomic
+def save_backup(*, backup, by):
+    """Save a new or edited backup: Backup.clean says who may be one, its constraint once per project."""
+    backup.full_clean()
+    _by(backup, by).save()
+    return backup
+
+
+@transaction.atomic
+def confirm_backup(*, backup, by, on=None):
+    """The backup said they are still available (today unless `on` says otherwise)."""
+    backup.last_confirmed_on = on or timezone.localdate()
+    _by(backup, by).save(update_fields=["last_confirmed_on"])
+    return backup
+
+
+@transaction.atomic
+def remove_backup(*, backup, by):
+    _by(backup, by).delete()
+
+
+@transaction.atomic
+def set_reminders_muted(*, project, muted, by):
+    """Switch the project's reminder emails off (muted) or back on."""
+    project.reminders_muted = muted
+    _by(project, by).save(update_fields=["reminders_muted", "updated_at"])
+    return project
 
 
 @transaction.atomic
 def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hire=False):
     """Close the project with its review; unfinished milestones need a note saying why."""
     closing = project.status != Project.Status.COMPLETED
-    unfinished = [m for m in project.milestones.all() if m.is_open]
+    unfinished = list(project.milestones.open())
     if closing and unfinished and not unfinished_note.strip():
         titles = ", ".join(f"“{m.title}”" for m in unfinished)
         message = f"These milestones are not approved: {titles}. Say why you complete it anyway."
@@ -439,7 +631,7 @@ def complete_project(*, project, review, by, unfinished_note="", mark_do_not_hir
         review.full_clean()
         review.save()
     if closing:
-        _end_current_assignment(project=project, reason="Project completed")
+        _end_current_assignment(project=project, reason="Project completed", by=by)
         project.status = Project.Status.COMPLETED
         project.completed_on = timezone.localdate()
         project.completion_note = unfinished_note.strip()

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from common.form_errors import add_service_errors
@@ -85,9 +84,9 @@ def render_project(request, project, *, bound=None, status=200):
         "backups": project.backups.select_related("freelancer"),
         "suggested_backups": suggested_backups(project),
         "reviews": project.reviews.select_related("freelancer"),
+        # Only a completed project can owe one: the question costs a query only then.
         "review_owed": project.status == Project.Status.COMPLETED
-        and project.freelancer_id
-        and not project.reviews.filter(freelancer_id=project.freelancer_id).exists(),
+        and Project.objects.reviews_owed().filter(pk=project.pk).exists(),
         "forms": forms,
         "history": history_for(request.user, recent_changes(project.history), Project, MONEY_FIELDS),
         "unreachable": [] if project.reminders_muted else unreachable(project),
@@ -104,8 +103,8 @@ def suggested_backups(project):
         return Freelancer.objects.none()
     taken = [project.freelancer_id, *project.backups.values_list("freelancer_id", flat=True)]
     return (
-        Freelancer.objects.active()
-        .filter(status=Freelancer.Status.APPROVED, do_not_hire=False, skills__in=skills)
+        Freelancer.objects.hireable()
+        .filter(status=Freelancer.Status.APPROVED, skills__in=skills)
         .exclude(pk__in=[pk for pk in taken if pk])
         .distinct()
         .order_by("name")[:5]
@@ -124,6 +123,7 @@ def project_create(request):
                 skills=form.cleaned_data["skills"],
                 by=request.user,
                 override_reason=form.override_reason_given,
+                confirm_over_budget=form.cleaned_data["confirm_over_budget"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -150,6 +150,7 @@ def project_edit(request, pk):
                 skills=form.cleaned_data["skills"],
                 by=request.user,
                 override_reason=form.override_reason_given,
+                confirm_over_budget=form.cleaned_data["confirm_over_budget"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -182,8 +183,7 @@ def project_mute_reminders(request, pk):
     if muted is None:
         messages.error(request, "Say whether to mute the reminders; nothing was changed.")
         return redirect(project)
-    project.reminders_muted = muted
-    project.save(update_fields=["reminders_muted", "updated_at"])
+    services.set_reminders_muted(project=project, muted=muted, by=request.user)
     if muted:
         messages.success(request, "Reminders about this project are muted: no reminder emails are sent.")
     else:
@@ -207,16 +207,25 @@ def milestone_status(request, pk, milestone_pk):
     return redirect(project)
 
 
+def write_from(form, service, **arguments):
+    """What `service` wrote from a valid form's data, or None: the form's errors or the
+    service's refusal are then beside the fields."""
+    if form.is_valid():
+        try:
+            return service(**form.cleaned_data, **arguments)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return None
+
+
 @require_POST
 @permission_required("projects.add_payment", raise_exception=True)
 def payment_create(request, pk):
     project = get_project(pk)
     form = PaymentForm(request.POST, project=project)
-    if not form.is_valid():
+    payment = write_from(form, services.record_payment, project=project, by=request.user)
+    if payment is None:
         return render_project(request, project, bound={"payment": form}, status=400)
-    payment = form.save(commit=False)
-    payment.recorded_by = request.user
-    payment.save()
     messages.success(request, f"Payment of {payment.amount} {project.currency} recorded.")
     return redirect(project)
 
@@ -226,9 +235,9 @@ def payment_create(request, pk):
 def backup_create(request, pk):
     project = get_project(pk)
     form = BackupForm(request.POST, project=project)
-    if not form.is_valid():
+    backup = write_from(form, services.add_backup, project=project, by=request.user)
+    if backup is None:
         return render_project(request, project, bound={"backup": form}, status=400)
-    backup = form.save()
     messages.success(request, f"{backup.freelancer} is now a backup for this project.")
     return redirect(project)
 
@@ -237,8 +246,7 @@ def backup_create(request, pk):
 @permission_required("projects.change_backup", raise_exception=True)
 def backup_confirm(request, pk, backup_pk):
     backup = get_object_or_404(Backup, pk=backup_pk, project_id=pk)
-    backup.last_confirmed_on = timezone.localdate()
-    backup.save(update_fields=["last_confirmed_on"])
+    services.confirm_backup(backup=backup, by=request.user)
     messages.success(request, f"{backup.freelancer} confirmed available today.")
     return redirect(backup.project)
 
@@ -247,7 +255,7 @@ def backup_confirm(request, pk, backup_pk):
 @permission_required("projects.delete_backup", raise_exception=True)
 def backup_remove(request, pk, backup_pk):
     backup = get_object_or_404(Backup, pk=backup_pk, project_id=pk)
-    backup.delete()
+    services.remove_backup(backup=backup, by=request.user)
     messages.success(request, f"{backup.freelancer} is no longer a backup here.")
     return redirect(backup.project)
 

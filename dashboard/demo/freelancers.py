@@ -3,8 +3,9 @@
 Everything is written out here, nothing is random, and rows are matched on
 natural keys (email, the freelancer plus a name or title), so seeding twice
 leaves exactly the rows the first run made. Dates are relative to today.
-Every row is validated like a form would, and statuses are set through
-services.change_status once the vetting exists.
+Freelancers are saved and flagged do-not-hire through the services, their
+statuses set through services.change_status once the vetting exists; the
+vetting records are validated like a form would.
 """
 
 import datetime
@@ -134,10 +135,8 @@ def seed_freelancers(*, owner):
     created = 0
     for number, row in enumerate(FREELANCERS):
         name, email, tz, location, skill_names, rate, currency, source, status = row
-        reason = DO_NOT_HIRE.get(email, "")
-        freelancer, was_created = _upsert(
-            Freelancer,
-            {"email": email},
+        freelancer, was_created = _seed_freelancer(
+            email,
             {
                 "name": name,
                 "timezone": tz,
@@ -145,23 +144,39 @@ def seed_freelancers(*, owner):
                 "hourly_rate": Decimal(rate),
                 "currency": currency,
                 "source": source,
-                "do_not_hire": bool(reason),
-                "do_not_hire_reason": reason,
                 "video_handle": email.split("@")[0],
             },
+            skill_names,
+            owner,
         )
         created += was_created
-        freelancer.skills.set(
-            Skill.objects.get_or_create(name__iexact=skill, defaults={"name": skill})[0]
-            for skill in skill_names
-        )
         _seed_vetting(freelancer, number, status, skill_names[0], today)
         if status == APPROVED:
             _seed_passed_trial(freelancer, number, skill_names[0], owner, today)
         if freelancer.status != status:
             # Through the service, after the vetting, so approval meets the same rule as in the app.
-            services.change_status(freelancer=freelancer, status=status)
+            services.change_status(freelancer=freelancer, status=status, by=owner)
     return created
+
+
+def _seed_freelancer(email, values, skill_names, owner):
+    """The freelancer with this email (in any case), created or brought up to date through the
+    services, and flagged do-not-hire with the reason above; returns (freelancer, created)."""
+    freelancer = Freelancer.objects.filter(email__iexact=email).first()
+    created = freelancer is None
+    freelancer = freelancer or Freelancer(email=email)
+    skills = [
+        Skill.objects.get_or_create(name__iexact=name, defaults={"name": name})[0] for name in skill_names
+    ]
+    changed = {name: value for name, value in values.items() if getattr(freelancer, name) != value}
+    if created or changed or set(skills) != set(freelancer.skills.all()):
+        for name, value in changed.items():
+            setattr(freelancer, name, value)
+        services.save_freelancer(freelancer=freelancer, skills=skills, by=owner)
+    reason = DO_NOT_HIRE.get(email, "")
+    if reason and (not freelancer.do_not_hire or freelancer.do_not_hire_reason != reason):
+        services.mark_do_not_hire(freelancer=freelancer, reason=reason, by=owner)
+    return freelancer, created
 
 
 def _seed_vetting(freelancer, number, status, main_skill, today):

@@ -4,8 +4,11 @@ Everything is written out here, nothing is random, and dates are relative to
 today, so the same projects are late, on time, over or under budget whenever
 the demo is loaded. A project that exists already (matched by title) is left
 alone with everything under it, so seeding twice leaves exactly the rows of the
-first run. Rows are validated like a form would; check-ins are planned by
-services.plan_checkins and recorded by milestones.services.record_checkin.
+first run. Projects, their milestones, payments and backups are written by the
+services, which check them as they check any edit; check-ins are planned by
+services.plan_checkins and recorded by milestones.services.record_checkin. What
+only the past could have written (an earlier freelancer's assignment, a review
+written on a completed project) is validated like a form would and saved as such.
 """
 
 import datetime
@@ -15,13 +18,14 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from freelancers.demo import seed_freelancers
 
 from freelancers.models import Freelancer, Skill
 from milestones import services as checkin_services
 from milestones.models import CheckIn, Milestone
 from projects import services
 from projects.health import GREEN, RED
-from projects.models import Assignment, Backup, Payment, Project, Review
+from projects.models import Assignment, Project, Review
 
 DEMO_OWNER = "maria.lopez"
 
@@ -495,10 +499,14 @@ def seed_projects(*, owner=None):
     `owner` defaults to the demo owner (maria.lopez), else the first superuser.
     """
     owner = owner or demo_owner()
+    # The freelancers with their vetting and trial jobs: the trial rule asks for those.
+    seed_freelancers(owner=owner)
     freelancers = demo_freelancers()
     today = timezone.localdate()
     created = 0
-    for number, plan in enumerate(PLANS):
+    # The past first, as it happened: a trial finished before the bigger work that it allowed.
+    in_order = sorted(enumerate(PLANS), key=lambda numbered: numbered[1].status != COMPLETED)
+    for number, plan in in_order:
         if Project.objects.filter(title=plan.title).exists():
             continue
         with transaction.atomic():
@@ -537,64 +545,66 @@ def _seed_project(plan, owner, freelancers, today):
         return today + datetime.timedelta(days=offset)
 
     freelancer = freelancers[plan.freelancer] if plan.freelancer else None
-    project = _save(
-        Project(
-            title=plan.title,
-            brief=plan.brief,
-            owner=owner,
-            freelancer=freelancer,
-            is_trial=plan.trial,
-            status=plan.status,
-            start_on=day(plan.start),
-            due_on=day(plan.due),
-            schedule_buffer_days=plan.leeway,
-            budget=Decimal(plan.budget),
-            currency=plan.currency,
-            budget_buffer_percent=Decimal(plan.contingency),
-            checkin_every_days=plan.every,
-            trust_override_reason=plan.override,
-            trust_override_by=owner if plan.override else None,
-            completed_on=day(plan.completed) if plan.completed is not None else None,
-        ),
-        owner,
+    project = Project(
+        title=plan.title,
+        brief=plan.brief,
+        owner=owner,
+        freelancer=freelancer,
+        is_trial=plan.trial,
+        status=plan.status,
+        start_on=day(plan.start),
+        due_on=day(plan.due),
+        schedule_buffer_days=plan.leeway,
+        budget=Decimal(plan.budget),
+        currency=plan.currency,
+        budget_buffer_percent=Decimal(plan.contingency),
+        checkin_every_days=plan.every,
+        completed_on=day(plan.completed) if plan.completed is not None else None,
     )
-    project.skills.set(
-        Skill.objects.get_or_create(name__iexact=name, defaults={"name": name})[0] for name in plan.skills
-    )
-
     milestones = [
-        _save(
-            Milestone(
-                project=project, title=title, due_on=day(due), amount=Decimal(amount), status=status, order=n
-            ),
-            owner,
-        )
+        Milestone(title=title, due_on=day(due), amount=Decimal(amount), status=status, order=n)
         for n, (title, due, amount, status) in enumerate(plan.milestones, start=1)
     ]
+    skills = [
+        Skill.objects.get_or_create(name__iexact=name, defaults={"name": name})[0] for name in plan.skills
+    ]
+    # Through the services, so the demo keeps the rules the app keeps: the trial rule (with
+    # the plan's override), the leeway, the budget, payments above zero, one backup each.
+    if plan.status == COMPLETED:
+        # A finished project is the past: its freelancer was hired under the rules of the
+        # day (some flagged do-not-hire since), so the project itself is kept as history.
+        project.trust_override_reason = plan.override
+        project.trust_override_by = owner if plan.override else None
+        _save(project, owner)
+        project.skills.set(skills)
+        services.save_milestones(project=project, milestones=milestones, by=owner)
+        if freelancer is not None:
+            _save(Assignment(project=project, freelancer=freelancer, started_on=day(plan.start)), owner)
+    else:
+        services.create_project(
+            project=project, milestones=milestones, skills=skills, by=owner, override_reason=plan.override
+        )
     for amount, paid, milestone, note in plan.payments:
-        _save(
-            Payment(
-                project=project,
-                amount=Decimal(amount),
-                paid_on=day(paid),
-                milestone=milestones[milestone] if milestone is not None else None,
-                note=note,
-                recorded_by=owner,
-            ),
-            owner,
+        services.record_payment(
+            project=project,
+            amount=Decimal(amount),
+            paid_on=day(paid),
+            milestone=milestones[milestone] if milestone is not None else None,
+            note=note,
+            by=owner,
         )
     for rank, (key, confirmed) in enumerate(plan.backups, start=1):
-        _save(
-            Backup(
-                project=project,
-                freelancer=freelancers[key],
-                rank=rank,
-                last_confirmed_on=day(-confirmed) if confirmed is not None else None,
-            ),
-            owner,
+        services.add_backup(
+            project=project,
+            freelancer=freelancers[key],
+            rank=rank,
+            last_confirmed_on=day(-confirmed) if confirmed is not None else None,
+            by=owner,
         )
 
     if freelancer is not None:
+        # The demo's work began before today: the earlier freelancer it replaced, and the
+        # start of the current assignment (begun today by create_project), are its history.
         started = min(day(plan.start), today)
         if plan.replaced:
             earlier, left_after, why = plan.replaced
@@ -610,7 +620,9 @@ def _seed_project(plan, owner, freelancers, today):
                 owner,
             )
             started = left
-        _save(Assignment(project=project, freelancer=freelancer, started_on=started), owner)
+        current = Assignment.objects.get(project=project, ended_on__isnull=True)
+        current.started_on = started
+        _save(current, owner)
 
     if plan.review:
         quality, communication, timeliness, budget, rehire, went_well, do_differently = plan.review

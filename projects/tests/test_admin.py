@@ -350,8 +350,8 @@ def test_a_shift_past_the_due_date_plus_leeway_is_refused_per_project(owner_clie
     assert shifted == "Milestones shifted by +10 day(s): Roomy."
     latest = days(23)
     assert refused == (
-        f"Not shifted: Tight: “Go-live” would be due {days(28):%d %b %Y}, after the due date plus leeway "
-        f"({latest:%d %b %Y})."
+        f"Not shifted: Tight: “Go-live” (due {days(28):%d %b %Y}): This is after the project's due date "
+        f"plus its leeway ({latest:%d %b %Y}). Move it earlier or give the project more time."
     )
 
 

@@ -147,6 +147,20 @@ def test_an_untested_freelancer_on_a_big_budget_needs_the_override(owner_client,
     assert "Trial rule overridden" in owner_client.get(project.get_absolute_url()).text
 
 
+def test_the_trial_rule_names_no_amount_to_an_assistant(assistant_client):
+    untested = FreelancerFactory(name="Ana Silva")
+
+    refused = create(assistant_client, freelancer=untested.pk)
+
+    problem = refused.context["form"].errors["freelancer"][0]
+    assert problem == (
+        "Ana Silva has no finished trial project, and this budget is above the trial limit. "
+        "Start with a small trial job, or tick the override and say why."
+    )
+    assert "500" not in refused.text
+    assert not Project.objects.exists()
+
+
 def test_an_untested_freelancer_on_a_small_budget_needs_no_override(owner_client):
     response = create(owner_client, freelancer=FreelancerFactory().pk, budget="500.00")
 

@@ -43,7 +43,10 @@ def project(owner, ana):
         MilestoneFactory.build(title="Design", due_on=project.due_on - 5 * DAY),
         MilestoneFactory.build(title="Build", due_on=project.due_on),
     ]
-    project = services.create_project(project=project, milestones=milestones, by=owner)
+    # The milestones add up to more than the budget plus contingency: the owner confirmed it.
+    project = services.create_project(
+        project=project, milestones=milestones, by=owner, confirm_over_budget=True
+    )
     Assignment.objects.filter(project=project).update(started_on=timezone.localdate() - 7 * DAY)
     PaymentFactory(project=project, amount=Decimal("150.00"))
     return project

@@ -40,8 +40,8 @@ def untested():
 # trust_problem, the rule in words.
 
 
-def test_an_untested_freelancer_above_the_trial_limit_is_a_problem_naming_the_limit(untested):
-    problem = services.trust_problem(freelancer=untested, budget=Decimal("500.01"), currency="USD")
+def test_an_untested_freelancer_above_the_trial_limit_is_a_problem_naming_the_limit(untested, owner):
+    problem = services.trust_problem(freelancer=untested, budget=Decimal("500.01"), currency="USD", by=owner)
 
     assert problem.startswith("Ana Silva has no finished trial project")
     assert "above the trial limit of USD 500.00" in problem
@@ -51,18 +51,18 @@ def test_an_untested_freelancer_at_exactly_the_trial_limit_is_no_problem(unteste
     assert services.trust_problem(freelancer=untested, budget=Decimal("500.00"), currency="USD") is None
 
 
-def test_the_limit_is_named_in_the_projects_currency(untested):
-    problem = services.trust_problem(freelancer=untested, budget=Decimal("2000"), currency="EUR")
+def test_the_limit_is_named_in_the_projects_currency(untested, owner):
+    problem = services.trust_problem(freelancer=untested, budget=Decimal("2000"), currency="EUR", by=owner)
 
     assert "trial limit of EUR 500.00" in problem
 
 
-def test_the_limit_follows_the_setting(untested, settings):
+def test_the_limit_follows_the_setting(untested, settings, owner):
     settings.TRIAL_BUDGET_LIMIT = 800
 
     assert services.trust_problem(freelancer=untested, budget=Decimal("800.00"), currency="USD") is None
     assert "USD 800.00" in services.trust_problem(
-        freelancer=untested, budget=Decimal("800.01"), currency="USD"
+        freelancer=untested, budget=Decimal("800.01"), currency="USD", by=owner
     )
 
 
@@ -87,7 +87,7 @@ def test_check_assignment_says_whether_the_override_was_needed(owner, untested):
     assert services.check_assignment(project=small, freelancer=untested, override_reason="") is False
     assert services.check_assignment(project=big, freelancer=untested, override_reason="Known") is True
     with pytest.raises(ValidationError) as raised:
-        services.check_assignment(project=big, freelancer=untested, override_reason="")
+        services.check_assignment(project=big, freelancer=untested, override_reason="", by=owner)
     assert "trial limit of USD 500.00" in refusal(raised)
 
 
