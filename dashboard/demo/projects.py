@@ -18,8 +18,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from freelancers.demo import seed_freelancers
 
+from dashboard.demo.freelancers import seed_freelancers
 from freelancers.models import Freelancer, Skill
 from milestones import services as checkin_services
 from milestones.models import CheckIn, Milestone

@@ -1,5 +1,6 @@
-"""Services are the only writers: whichever way a payment, a backup, a milestone or the demo
-is written (a page, the admin's forms and inlines, the demo seeding, a direct call), the
+"""Services are the only writers: whichever way a payment, a backup or a milestone is
+written (a page, the admin's forms and inlines, a direct call; the demo seeding in
+dashboard/tests/test_demo_rules.py), the
 same rule refuses the same thing, beside the field it concerns, and nothing is written."""
 
 import datetime
@@ -12,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from milestones.models import CheckIn, Milestone
-from projects import demo, services
-from projects.models import Backup, Payment, Project
+from projects import services
+from projects.models import Backup, Payment
 from projects.tests.factories import BackupFactory, MilestoneFactory, ProjectFactory
 from projects.tests.form_posts import fill_new_row, form_on, row_of
 
@@ -341,74 +342,3 @@ def test_the_admin_milestone_page_re_plans_the_check_ins_when_a_milestone_is_app
     draft.refresh_from_db()
     assert draft.status == Milestone.Status.APPROVED
     assert not CheckIn.objects.filter(milestone=draft).exists()
-
-
-# The demo ------------------------------------------------------------------------------------
-
-
-def seed_only(monkeypatch, **plan):
-    """Seed the demo with just this one plan (and the demo freelancers)."""
-    defaults = {
-        "freelancer": None,
-        "status": Project.Status.ACTIVE,
-        "start": -10,
-        "due": 20,
-        "budget": "400.00",
-    }
-    monkeypatch.setattr(demo, "PLANS", [demo.Plan(title="Odd plan", brief="", **{**defaults, **plan})])
-    return demo.seed_projects
-
-
-def test_the_demo_refuses_a_milestone_past_the_due_date_plus_leeway(monkeypatch, owner):
-    seed = seed_only(monkeypatch, milestones=(("Late", 24, "100.00", Milestone.Status.PLANNED),))
-
-    with pytest.raises(ValidationError, match="after the project's due date plus its leeway"):
-        seed(owner=owner)
-
-    assert not Project.objects.filter(title="Odd plan").exists()
-
-
-def test_the_demo_refuses_milestones_above_budget_plus_contingency(monkeypatch, owner):
-    seed = seed_only(monkeypatch, milestones=(("All", 10, "450.00", Milestone.Status.PLANNED),))
-
-    with pytest.raises(ValidationError, match=OVER):
-        seed(owner=owner)
-
-    assert not Project.objects.filter(title="Odd plan").exists()
-
-
-def test_the_demo_refuses_an_untested_freelancer_on_a_big_budget_without_an_override(monkeypatch, owner):
-    # Yuki is in trial, her trial job not among the plans: she has none finished.
-    seed = seed_only(monkeypatch, freelancer="yuki", budget="1400.00")
-
-    with pytest.raises(ValidationError, match="has no finished trial project"):
-        seed(owner=owner)
-
-    assert not Project.objects.filter(title="Odd plan").exists()
-
-
-def test_the_demo_refuses_a_payment_of_nothing(monkeypatch, owner):
-    seed = seed_only(monkeypatch, payments=(("0.00", -1, None, "Nothing"),))
-
-    with pytest.raises(ValidationError, match="A payment must be more than zero."):
-        seed(owner=owner)
-
-    assert not Project.objects.filter(title="Odd plan").exists()
-
-
-def test_the_demo_writes_through_the_services_with_the_owner_as_author(monkeypatch, owner):
-    seed = seed_only(
-        monkeypatch,
-        freelancer="kwame",
-        milestones=(("All", 10, "300.00", Milestone.Status.PLANNED),),
-        payments=(("100.00", -1, 0, "Deposit"),),
-        backups=(("ana", 3),),
-    )
-
-    seed(owner=owner)
-
-    project = Project.objects.get(title="Odd plan")
-    payment, backup, assignment = project.payments.get(), project.backups.get(), project.assignments.get()
-    assert payment.recorded_by == owner
-    for row in (project, project.milestones.get(), payment, backup, assignment):
-        assert row.history.first().history_user == owner, row
