@@ -30,7 +30,8 @@ from freelancers.models import AccessGrant, Freelancer, WorkSample
 from freelancers.tests.factories import WorkSampleFactory
 from freelancers.views import SECTIONS
 from milestones.links import checkin_token
-from milestones.models import CalendarFeed, CheckIn
+from milestones.models import CalendarFeed, CheckIn, Reminder
+from milestones.services import post_freelancer_update
 from outsourcing.management.commands.seed_demo import DEMO_TEAM
 from projects.models import Project
 
@@ -139,7 +140,9 @@ class Arguments:
             "projects:milestone_status": [{"pk": project.pk, "milestone_pk": milestone.pk}],
             "projects:backup_confirm": [backup],
             "projects:backup_remove": [backup],
-            "milestones:retry_reminder": [{"pk": checkin.pk}],  # POST only: any number shows that
+            "milestones:retry_reminder": [
+                {"pk": first(Reminder.objects.filter(state=Reminder.State.FAILED)).pk}
+            ],
             "checkin_update": [{"token": checkin_token(checkin, checkin.project.freelancer)}],
             "calendar_feed": [{"secret": first(CalendarFeed.objects.all()).secret}],
         }
@@ -164,6 +167,26 @@ def demo_data():
     AccessAttempt.objects.create(**attempt, get_data="", post_data="", failures_since_start=1)
     AccessFailureLog.objects.create(**attempt)
     AccessLog.objects.create(**attempt)
+    # The freelancer's update on the check-in the walk opens, not yet read by the owner.
+    checkin = first(CheckIn.objects.filter(project__in=Project.objects.in_progress(), held_on__isnull=True))
+    post_freelancer_update(
+        checkin=checkin,
+        freelancer=checkin.project.freelancer,
+        progress="Half the pages are done.",
+        on_track="green",
+    )
+    # A reminder that could not be sent, as the failed-reminders page lists them.
+    Reminder.objects.create(
+        kind=Reminder.Kind.CHECKIN_UPCOMING,
+        target=checkin,
+        recipient=checkin.project.owner.email,
+        user=checkin.project.owner,
+        project=checkin.project,
+        due_slot=checkin.scheduled_for.isoformat(),
+        state=Reminder.State.FAILED,
+        attempts=5,
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
     # The schedules of the admin's periodic tasks.
     crontab = CrontabSchedule.objects.create(minute="0", hour="7")
     PeriodicTask.objects.create(name="Morning check", task="milestones.tasks.scan", crontab=crontab)
@@ -203,7 +226,7 @@ def table_fingerprints():
     fingerprints mean nothing was added, removed or changed."""
     tables = sorted(set(connection.introspection.table_names()) - NOT_DATA)
     quote = connection.ops.quote_name
-    digest = "md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), ''))"
+    digest = "coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)"  # whatever the rows' order
     # The table names come from the database itself, quoted; nothing typed reaches this query.
     query = " UNION ALL ".join(
         f"SELECT %s, count(*), {digest} FROM {quote(name)} t"  # noqa: S608
