@@ -29,7 +29,6 @@ from outsourcing.tests.urls_walk import (
     admin_prefix,
     admin_url,
     changed_tables,
-    demo_data_for_a_module,
     named_routes,
     table_fingerprints,
 )
@@ -198,12 +197,6 @@ OPEN_TO_ANYONE = {"healthz", "admin:login", "checkin_update", "calendar_feed"}
 
 
 ROLES = ["owner", "assistant", "no_role", "deactivated", "anonymous"]
-
-
-@pytest.fixture(scope="module")
-def walk_data(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock(), demo_data_for_a_module(tmp_path_factory.mktemp("media")):
-        yield
 
 
 @pytest.fixture
