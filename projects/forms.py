@@ -141,6 +141,8 @@ class MilestoneForm(forms.ModelForm):
 
 
 class BaseMilestoneFormSet(BaseInlineFormSet):
+    default_error_messages = {"too_many_forms": "A project has at most %(num)d milestones."}
+
     def get_form_kwargs(self, index):
         # index is None for the empty form that the "Add a milestone" button copies.
         return {**super().get_form_kwargs(index), "position": None if index is None else index + 1}
@@ -150,6 +152,10 @@ class BaseMilestoneFormSet(BaseInlineFormSet):
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = "Remove"
             form.fields["DELETE"].widget.attrs["aria-label"] = "Remove"
+
+
+# More milestones than anyone plans for one project, far fewer than a forged post asks for.
+MAX_MILESTONES = 100
 
 
 def milestone_formset(user, data=None, *, instance):
@@ -165,6 +171,11 @@ def milestone_formset(user, data=None, *, instance):
         can_delete=user.has_perm("milestones.delete_milestone"),
         min_num=0,
         validate_min=False,
+        # A posted row count is believed only up to here: Django's own ceiling (2,000 rows)
+        # let one forged post build, check and render thousands of rows for half a minute.
+        max_num=MAX_MILESTONES,
+        absolute_max=MAX_MILESTONES,
+        validate_max=True,
     )
     return formset_class(data, instance=instance, prefix="milestones")
 

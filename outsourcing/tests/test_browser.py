@@ -21,17 +21,13 @@ from milestones.links import checkin_link
 # The fixtures (browser, new_page, owner_user, owner_page) come in by name, as pytest needs.
 from outsourcing.tests.browser import *  # noqa: F403
 from outsourcing.tests.browser import screenshot
+from outsourcing.tests.urls_walk import SMALL_PDF
 from projects.models import Project
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 FREELANCER = "Priya Patel"
 PROJECT = "Tidy the product catalogue"
-SMALL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 
 def day(offset=0):

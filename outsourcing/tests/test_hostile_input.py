@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory, vetted_freelancer
+from projects.forms import MAX_MILESTONES
 from projects.models import Backup, Project
 from projects.tests.factories import BackupFactory, MilestoneFactory, ProjectFactory
 
@@ -205,6 +206,18 @@ def test_moving_a_milestone_of_an_active_project_to_the_start_of_the_calendar_ch
     assert response.context["formset"].forms[0].errors["due_on"] == [OUT_OF_RANGE]
     milestone.refresh_from_db()
     assert milestone.due_on == TODAY + 5 * DAY
+
+
+def test_a_forged_milestone_row_count_is_an_error_and_builds_no_more_rows_than_a_project_has(owner_client):
+    data = project_data(freelancer=vetted_freelancer().pk, **{"milestones-TOTAL_FORMS": "1000000"})
+
+    response = owner_client.post(reverse("projects:create"), data)
+
+    assert response.status_code == HTTPStatus.OK
+    formset = response.context["formset"]
+    assert formset.non_form_errors() == [f"A project has at most {MAX_MILESTONES} milestones."]
+    assert len(formset.forms) == MAX_MILESTONES
+    assert not Project.objects.filter(title="Shop relaunch").exists()
 
 
 # A backup added twice

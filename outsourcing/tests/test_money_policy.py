@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from django.contrib import admin
 from django.core import mail
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from common import policy
@@ -23,6 +23,7 @@ from freelancers.models import Freelancer
 from freelancers.tests.factories import AccessGrantFactory, FreelancerFactory
 from milestones import delivery, scan, tasks
 from milestones.models import CalendarFeed, Milestone, Reminder
+from outsourcing.tests.urls_walk import admin_url, named_routes
 from projects import services
 from projects.health import AMBER, without_money
 from projects.models import Payment, Project
@@ -88,30 +89,18 @@ def demo(owner, business):
     return business
 
 
-def pages(resolver=None, prefix=""):
-    """(name, route) of every URL in the URLconf, the admin left out (walked on its own)."""
-    resolver = resolver or get_resolver()
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            if pattern.app_name == "admin":
-                continue
-            namespace = f"{pattern.namespace}:" if pattern.namespace else ""
-            yield from pages(pattern, prefix + namespace)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield prefix + pattern.name, pattern.pattern
-
-
 def walkable_urls(project):
     """Every page that takes nothing or the pk of a project, freelancer or check-in."""
     checkin = project.checkins.first()
     pks = {"projects": project.pk, "freelancers": project.freelancer_id, "milestones": checkin.pk}
     urls = []
-    for name, route in pages():
-        arguments = set(route.converters)
-        namespace = name.split(":")[0] if ":" in name else None
-        if not arguments:
+    for name, keywords, positional in named_routes():
+        namespace = name.partition(":")[0]
+        if namespace == "admin" or positional:
+            continue  # the admin is walked on its own
+        if not keywords:
             urls.append(reverse(name))
-        elif arguments == {"pk"} and namespace in pks:
+        elif keywords == {"pk"} and namespace in pks:
             urls.append(reverse(name, kwargs={"pk": pks[namespace]}))
     return urls
 
@@ -130,13 +119,11 @@ def admin_urls(client, user):
     """Every admin changelist, change page and history page the user may open."""
     urls = []
     for model, model_admin in admin.site._registry.items():
-        opts = model._meta
-        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        urls.append(changelist)
+        urls.append(admin_url(model, "changelist"))
         obj = model_admin.get_queryset(client.request().wsgi_request).order_by("pk").last()
         if obj is not None:
-            urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
-            urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]))
+            urls.append(admin_url(model, "change", obj.pk))
+            urls.append(admin_url(model, "history", obj.pk))
     return urls
 
 
@@ -157,7 +144,7 @@ def exports(client):
     """Admin → Projects, Freelancers and Milestones → Export, as CSV and as XLSX, as text."""
     files = {}
     for model in (Project, Freelancer, Milestone):
-        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_export")
+        url = admin_url(model, "export")
         page = client.get(url)
         assert page.status_code == HTTPStatus.OK, url
         files[url] = page.content.decode()
@@ -277,7 +264,7 @@ def test_every_admin_page_shows_the_owner_amounts_and_an_assistant_none(client, 
 
     found = leaks(as_owner)
     for model in (Project, Freelancer, Milestone, Payment):
-        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        url = admin_url(model, "changelist")
         assert url in found, url
     project_page = reverse("admin:projects_project_change", args=[demo.pk])
     assert project_page in found
@@ -391,7 +378,7 @@ def test_an_assistant_cannot_filter_an_admin_list_through_money_or_grants(
     assistant.is_staff = True
     assistant.save()
     client.force_login(assistant)
-    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    url = admin_url(model, "changelist")
 
     response = client.get(f"{url}?{lookup}")
 
@@ -409,7 +396,7 @@ def test_an_assistant_cannot_filter_an_admin_list_through_money_or_grants(
 )
 def test_the_owner_filters_an_admin_list_through_money_and_grants(client, owner, business, model, lookup):
     client.force_login(owner)
-    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    url = admin_url(model, "changelist")
 
     response = client.get(f"{url}?{lookup}")
 

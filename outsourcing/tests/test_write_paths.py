@@ -1,7 +1,6 @@
 """Every way to write goes through the same permissions and steps as the obvious form:
 the admin's history revert, a milestone's delete box, a status with its own step."""
 
-import datetime
 from decimal import Decimal
 from http import HTTPStatus
 
@@ -13,6 +12,7 @@ from freelancers import services as freelancer_services
 from freelancers.models import Freelancer
 from freelancers.tests.factories import FreelancerFactory, vetted_freelancer
 from milestones.models import CheckIn, Milestone
+from outsourcing.tests.posts import formset_data, post_data
 from projects import services
 from projects.models import Project
 from projects.tests.factories import MilestoneFactory, ProjectFactory
@@ -20,27 +20,6 @@ from projects.tests.factories import MilestoneFactory, ProjectFactory
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-
-
-def post_data(form, prefix_management=None, **overrides):
-    """What the browser posts for `form` as it is shown: every field at its shown value."""
-    data = {}
-    for name, field in form.fields.items():
-        if field.disabled:
-            continue
-        value = form[name].value()
-        key = form.add_prefix(name)
-        if isinstance(value, bool):
-            if value:
-                data[key] = "on"
-        elif isinstance(value, list | tuple):
-            data[key] = [str(item) for item in value]
-        elif isinstance(value, datetime.date):
-            data[key] = value.isoformat()
-        elif value is not None:
-            data[key] = str(value)
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
@@ -177,10 +156,7 @@ def edit_post(client, project, **overrides):
     """The edit page posted as shown, with `overrides` typed in."""
     page = client.get(edit_url(project))
     form, formset = page.context["form"], page.context["formset"]
-    data = post_data(form)
-    data.update(post_data(formset.management_form))
-    for milestone_form in formset.forms:
-        data.update(post_data(milestone_form))
+    data = {**post_data(form), **formset_data(formset)}
     data.update(overrides)
     return client.post(edit_url(project), data)
 
