@@ -103,6 +103,16 @@ class FreelancerQuerySet(models.QuerySet):
             ),
         )
 
+    def vetting_incomplete(self):
+        """Those of with_vetting() whose vetting still misses something: the rows whose
+        Vetting.missing is not empty, chosen in the database (a test keeps the two in step)."""
+        return self.filter(
+            Q(positive_reference_count=0)
+            | Q(reviewed_sample_count=0)
+            | Q(interview_count=0)
+            | Q(trial_review_count=0)
+        )
+
     def search(self, text):
         text = text.strip()
         if not text:

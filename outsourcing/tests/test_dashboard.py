@@ -104,9 +104,10 @@ def test_the_bench_lists_approved_freelancers_free_now_by_skill(owner_client):
     busy.skills.add(seo)
     ProjectFactory(freelancer=busy, status=Project.Status.ACTIVE)
 
-    bench = dict(owner_client.get(DASHBOARD).context["bench"])
+    bench = {row.skill: row for row in owner_client.get(DASHBOARD).context["bench"]}
 
-    assert [f.name for f in bench["SEO"]] == ["Free Fran"]
+    assert [f.name for f in bench["SEO"].freelancers] == ["Free Fran"]
+    assert bench["SEO"].more == 0
 
 
 def fill(count):
@@ -126,11 +127,11 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_asser
 
     # session, user; the first projects needing attention; their count and the
     # count of projects in progress;
-    # this week's check-ins; this week's milestones; stage counts; freelancers
-    # waiting on vetting; unread updates; the bench and its skills; reviews
-    # owed; user permissions, group permissions; overdue grants; failed
-    # reminders; heartbeat.
-    with django_assert_num_queries(17):
+    # this week's check-ins; this week's milestones; stage counts; the first
+    # freelancers waiting on vetting and how many wait; unread updates; the bench's
+    # count per skill and its first names per skill; reviews owed; user
+    # permissions, group permissions; overdue grants; failed reminders; heartbeat.
+    with django_assert_num_queries(18):
         response = owner_client.get(DASHBOARD)
     assert response.status_code == HTTPStatus.OK
 
