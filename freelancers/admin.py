@@ -21,6 +21,7 @@ from freelancers import services
 from freelancers.models import AccessGrant, Freelancer, Interview, Reference, Skill, Testimonial, WorkSample
 from freelancers.resources import FreelancerResource, ReferenceResource
 from outsourcing.admin_autocomplete import CheckedAutocompleteAdminMixin
+from outsourcing.admin_paging import LargeTableAdmin
 from outsourcing.admin_policy import PolicyAdmin, PolicyInline
 from outsourcing.history import ExplainedEditsAdmin, HistoryAdmin
 
@@ -154,7 +155,7 @@ def move_to_status_action(status):
 
 
 @admin.register(Freelancer)
-class FreelancerAdmin(PolicyAdmin, HistoryImportExportAdmin):
+class FreelancerAdmin(LargeTableAdmin, PolicyAdmin, HistoryImportExportAdmin):
     resource_classes = [FreelancerResource]
     money_fields = FreelancerResource.money_columns
     grant_fields = ("access_grants", "overdue_access_count", "overdue_access")
@@ -175,6 +176,8 @@ class FreelancerAdmin(PolicyAdmin, HistoryImportExportAdmin):
     search_fields = ("name", "email", "skills__name")
     autocomplete_fields = ("skills",)
     readonly_fields = ("archived_at",)
+    # Along freelancer_name_idx.
+    ordering = ("name", "pk")
     fieldsets = (
         (None, {"fields": ("name", "email", "phone", "video_handle", "timezone", "location")}),
         ("Work", {"fields": ("skills", "hourly_rate", "currency", "source")}),
@@ -292,13 +295,16 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(HistoryImportExportAdmin):
+class ReferenceAdmin(LargeTableAdmin, HistoryImportExportAdmin):
     resource_classes = [ReferenceResource]
     list_display = ("name", "freelancer", "relationship", "contact", "contacted_on", "outcome")
     list_filter = ("outcome",)
     list_select_related = ("freelancer",)
     search_fields = ("name", "contact", "freelancer__name", "freelancer__email")
     autocomplete_fields = ("freelancer",)
+    # The latest first, along the primary key: the model's order goes through each
+    # freelancer's name and sorts every reference.
+    ordering = ("-pk",)
     actions = ["mark_contacted_today"]
 
     @admin.action(description="Mark selected references contacted today", permissions=["change"])
@@ -332,7 +338,7 @@ class GrantStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(CheckedAutocompleteAdminMixin, HistoryAdmin):
+class AccessGrantAdmin(LargeTableAdmin, CheckedAutocompleteAdminMixin, HistoryAdmin):
     form = AccessGrantForm
     list_display = (
         "system",

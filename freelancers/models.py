@@ -188,6 +188,8 @@ class Freelancer(models.Model):
             models.Index(fields=["status", "name"], name="freelancer_status_idx"),
             models.Index(fields=["do_not_hire"], name="freelancer_dnh_idx"),
             models.Index(fields=["archived_at"], name="freelancer_archived_idx"),
+            # The admin's and the list's order.
+            models.Index(fields=["name", "id"], name="freelancer_name_idx"),
         ]
 
     def __str__(self):
