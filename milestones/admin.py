@@ -237,7 +237,13 @@ class ReminderAdmin(LargeTableAdmin, admin.ModelAdmin):
     actions = ["retry"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).exclude(kind__in=hidden_kinds(request.user))
+        hidden = hidden_kinds(request.user)
+        # Only when there is something to hide: an unfiltered list is paged by the estimate.
+        return (
+            super().get_queryset(request).exclude(kind__in=hidden)
+            if hidden
+            else super().get_queryset(request)
+        )
 
     def has_add_permission(self, request):
         return False
