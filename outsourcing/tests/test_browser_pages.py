@@ -31,7 +31,7 @@ from freelancers.models import AccessGrant, Freelancer, WorkSample
 from freelancers.tests.factories import WorkSampleFactory
 from freelancers.views import SECTIONS
 from milestones.links import checkin_token
-from milestones.models import CalendarFeed, CheckIn
+from milestones.models import CalendarFeed, CheckIn, Milestone, Reminder
 from outsourcing.management.commands.seed_demo import DEMO_TEAM
 
 # The fixtures (browser, browser_problems, new_page) come in by name, as pytest needs.
@@ -177,6 +177,19 @@ def demo_data():
         file=SimpleUploadedFile("portfolio.pdf", SMALL_PDF, content_type="application/pdf"),
     )
     CalendarFeed.rotate(get_user_model().objects.get(username=DEMO_TEAM[0]["username"]))
+    # A reminder the mail server refused, for the reminder log.
+    milestone = Milestone.objects.select_related("project__owner").order_by("pk").first()
+    Reminder.objects.create(
+        kind=Reminder.Kind.MILESTONE_OVERDUE,
+        target=milestone,
+        recipient=milestone.project.owner.email,
+        user=milestone.project.owner,
+        project=milestone.project,
+        due_slot=milestone.due_on.isoformat(),
+        state=Reminder.State.FAILED,
+        attempts=6,
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
     # A mistyped password and a login, as the lockout records keep them.
     attempt = {
         "username": DEMO_TEAM[0]["username"],
