@@ -2,9 +2,10 @@
 the amount of data, and links to the list behind it."""
 
 import datetime
-from collections import Counter, defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from freelancers.models import AccessGrant, Freelancer
@@ -15,6 +16,10 @@ from projects.models import Project
 WEEK = datetime.timedelta(days=7)
 # Enough rows for a glance; each panel links to the full list.
 PANEL_ROWS = 8
+# The bench: so many skills, and so many names per skill.
+BENCH_SKILLS = 12
+BENCH_NAMES = 5
+NO_SKILL = "No skill recorded"
 
 
 def projects_needing_attention():
@@ -51,6 +56,7 @@ def week_milestones(now):
 
 
 def unread_updates():
+    # Found through checkin_unread_update_idx, which holds only the unread ones.
     return list(
         CheckIn.objects.filter(freelancer_updated_at__isnull=False, update_read_at__isnull=True)
         .select_related("project__freelancer", "milestone")
@@ -59,35 +65,68 @@ def unread_updates():
 
 
 def pipeline():
-    """How many freelancers are at each stage, and who in vetting or trial waits on what."""
+    """How many freelancers are at each stage, and the first few in vetting or trial who
+    wait on something, with how many wait: three queries however many freelancers there are."""
     active = Freelancer.objects.hireable()
-    counts = Counter(active.values_list("status", flat=True))
+    counts = dict(active.order_by().values_list("status").annotate(n=Count("pk")))
     stages = [(label, counts.get(value, 0), value) for value, label in Freelancer.Status.choices]
-    waiting = [
-        freelancer
-        for freelancer in active.with_vetting().filter(
-            status__in=[Freelancer.Status.VETTING, Freelancer.Status.TRIAL]
-        )
-        if freelancer.vetting.missing
-    ][:PANEL_ROWS]
-    return stages, waiting
+    waiting = (
+        active.filter(status__in=[Freelancer.Status.VETTING, Freelancer.Status.TRIAL])
+        .with_vetting()
+        .vetting_incomplete()
+    )
+    return stages, list(waiting.order_by("name", "pk")[:PANEL_ROWS]), waiting.count()
+
+
+@dataclass
+class BenchRow:
+    skill: str
+    skill_id: int | None  # None for those with no skill recorded
+    freelancers: list
+    more: int
 
 
 def bench():
-    """Approved freelancers free now (on no project in progress), by skill: the backup pool."""
+    """Approved freelancers free now (on no project in progress), by skill: the backup pool.
+
+    The first skills by name (those with no skill recorded last), each with its first
+    names and how many more there are: the counts in one query, the names in another."""
     busy = Project.objects.in_progress().filter(freelancer=OuterRef("pk"))
-    free = (
-        Freelancer.objects.hireable()
-        .filter(status=Freelancer.Status.APPROVED)
-        .exclude(Exists(busy))
-        .prefetch_related("skills")
-        .order_by("name")
+    free = Freelancer.objects.hireable().filter(status=Freelancer.Status.APPROVED).exclude(Exists(busy))
+    by_skill = list(
+        free.values_list("skills__name", "skills")
+        .annotate(n=Count("pk"))
+        .order_by(F("skills__name").asc(nulls_last=True))
     )
-    by_skill = defaultdict(list)
-    for freelancer in free:
-        for skill in freelancer.skills.all() or [None]:
-            by_skill[skill.name if skill else "No skill recorded"].append(freelancer)
-    return sorted(by_skill.items())
+    shown = by_skill[:BENCH_SKILLS]
+    if not shown:
+        return [], 0
+    skill_ids = [skill_id for _, skill_id, _ in shown if skill_id is not None]
+    in_shown = Q(skill_id__in=skill_ids)
+    if any(skill_id is None for _, skill_id, _ in shown):
+        in_shown |= Q(skill_id__isnull=True)
+    first = (
+        free.annotate(
+            skill_id=F("skills"),
+            place=Window(RowNumber(), partition_by=F("skills"), order_by=[F("name").asc(), F("pk").asc()]),
+        )
+        .filter(in_shown, place__lte=BENCH_NAMES)
+        .only("pk", "name")
+        .order_by("name", "pk")
+    )
+    names = {}
+    for freelancer in first:
+        names.setdefault(freelancer.skill_id, []).append(freelancer)
+    rows = [
+        BenchRow(
+            skill=name or NO_SKILL,
+            skill_id=skill_id,
+            freelancers=names.get(skill_id, []),
+            more=count - len(names.get(skill_id, [])),
+        )
+        for name, skill_id, count in shown
+    ]
+    return rows, len(by_skill) - len(shown)
 
 
 # Each panel needs the permissions of the pages behind it: what it names (projects,
@@ -126,9 +165,10 @@ def dashboard(user, now=None):
     if "updates" in allowed:
         context["updates"] = unread_updates()
     if "pipeline" in allowed:
-        context["stages"], context["waiting"] = pipeline()
+        context["stages"], context["waiting"], waiting_count = pipeline()
+        context["waiting_more"] = waiting_count - len(context["waiting"])
     if "bench" in allowed:
-        context["bench"] = bench()
+        context["bench"], context["bench_more_skills"] = bench()
     if "reviews_owed" in allowed:
         owed = Project.objects.reviews_owed().select_related("freelancer")
         context["reviews_owed"] = list(owed[:PANEL_ROWS])

@@ -19,6 +19,7 @@ from import_export.formats import base_formats
 
 from common.admin_autocomplete import CheckedAutocompleteAdminMixin
 from common.admin_inlines import CappedInline
+from common.admin_paging import LargeTableAdmin
 from common.admin_policy import PolicyAdmin, PolicyInline
 from common.history import ExplainedEditsAdmin, HistoryAdmin
 from freelancers import services
@@ -155,7 +156,7 @@ def move_to_status_action(status):
 
 
 @admin.register(Freelancer)
-class FreelancerAdmin(PolicyAdmin, HistoryImportExportAdmin):
+class FreelancerAdmin(LargeTableAdmin, PolicyAdmin, HistoryImportExportAdmin):
     resource_classes = [FreelancerResource]
     money_fields = FreelancerResource.money_columns
     grant_fields = ("access_grants", "overdue_access_count", "overdue_access")
@@ -176,6 +177,8 @@ class FreelancerAdmin(PolicyAdmin, HistoryImportExportAdmin):
     search_fields = ("name", "email", "skills__name")
     autocomplete_fields = ("skills",)
     readonly_fields = ("archived_at",)
+    # Along freelancer_name_idx.
+    ordering = ("name", "pk")
     fieldsets = (
         (None, {"fields": ("name", "email", "phone", "video_handle", "timezone", "location")}),
         ("Work", {"fields": ("skills", "hourly_rate", "currency", "source")}),
@@ -301,13 +304,16 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(HistoryImportExportAdmin):
+class ReferenceAdmin(LargeTableAdmin, HistoryImportExportAdmin):
     resource_classes = [ReferenceResource]
     list_display = ("name", "freelancer", "relationship", "contact", "contacted_on", "outcome")
     list_filter = ("outcome",)
     list_select_related = ("freelancer",)
     search_fields = ("name", "contact", "freelancer__name", "freelancer__email")
     autocomplete_fields = ("freelancer",)
+    # The latest first, along the primary key: the model's order goes through each
+    # freelancer's name and sorts every reference.
+    ordering = ("-pk",)
     actions = ["mark_contacted_today"]
 
     @admin.action(description="Mark selected references contacted today", permissions=["change"])
@@ -341,7 +347,7 @@ class GrantStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(CheckedAutocompleteAdminMixin, HistoryAdmin):
+class AccessGrantAdmin(LargeTableAdmin, CheckedAutocompleteAdminMixin, HistoryAdmin):
     form = AccessGrantForm
     list_display = (
         "system",

@@ -7,7 +7,10 @@ than the budget plus contingency needs the confirmation box, and the active proj
 check-ins follow it. A status change goes through projects.services.set_milestone_status.
 What came of a check-in is recorded on the check-ins page, which checks the date and
 keeps who recorded it. The owner revokes anyone's calendar feed here.
+The reminder log is here to read, and a failed reminder to retry.
 """
+
+import datetime
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,11 +19,13 @@ from django.utils import timezone
 
 from common.admin_autocomplete import CheckedAutocompleteAdminMixin
 from common.admin_inlines import CappedInline, CappedInlineFormSet
+from common.admin_paging import LargeTableAdmin
 from common.admin_policy import PolicyAdmin, PolicyInline
 from common.form_errors import add_service_errors
 from common.history import HistoryAdmin
 from common.money import format_money
-from milestones.models import CalendarFeed, CheckIn, Milestone
+from milestones import scan, tasks
+from milestones.models import CalendarFeed, CheckIn, Milestone, Reminder
 from milestones.resources import MilestoneResource
 from projects import services
 from projects.admin import HistoryExportAdmin, ProjectAdmin
@@ -126,7 +131,7 @@ class LateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(PolicyAdmin, HistoryExportAdmin):
+class MilestoneAdmin(LargeTableAdmin, PolicyAdmin, HistoryExportAdmin):
     form = MilestoneAdminForm
     money_fields = ("amount", "amount_with_currency", "payments")
     resource_classes = [MilestoneResource]
@@ -137,6 +142,8 @@ class MilestoneAdmin(PolicyAdmin, HistoryExportAdmin):
     list_select_related = ("project",)
     search_fields = ("title", "project__title")
     autocomplete_fields = ("project",)
+    # Along milestone_due_idx; the model's own order goes through the project's and sorts every row.
+    ordering = ("-due_on", "-pk")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -174,13 +181,42 @@ class HeldFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ScheduledFilter(admin.SimpleListFilter):
+    """Ranges around today, in place of a date hierarchy: that reads every check-in's
+    date to draw its links."""
+
+    title = "scheduled"
+    parameter_name = "scheduled"
+    RANGES = {
+        "past_30": ("Past 30 days", -30, 0),
+        "next_7": ("Next 7 days", 0, 7),
+        "next_30": ("Next 30 days", 0, 30),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _, _) in self.RANGES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.RANGES:
+            return queryset
+        _, start, end = self.RANGES[self.value()]
+        now = timezone.now()
+        return queryset.filter(
+            scheduled_for__gte=now + datetime.timedelta(days=start),
+            scheduled_for__lt=now + datetime.timedelta(days=end),
+        )
+
+
 @admin.register(CheckIn)
-class CheckInAdmin(CheckedAutocompleteAdminMixin, HistoryAdmin):
+class CheckInAdmin(LargeTableAdmin, CheckedAutocompleteAdminMixin, HistoryAdmin):
     list_display = ("project", "scheduled_for", "held_on", "on_track", "milestone")
-    list_filter = (HeldFilter, "on_track")
+    list_filter = (HeldFilter, ScheduledFilter, "on_track")
     list_select_related = ("project", "milestone")
     search_fields = ("project__title", "progress_note", "questions", "next_steps")
-    date_hierarchy = "scheduled_for"
+    # Planned ones first, then the most recently held: along checkin_due_idx, read backwards.
+    # An index on the date alone would lure the pages' "planned, of projects in progress"
+    # queries into walking every past check-in.
+    ordering = ("-held_on", "-scheduled_for", "-pk")
     autocomplete_fields = ("project", "milestone")
     fields = (
         "project",
@@ -230,3 +266,89 @@ class CalendarFeedAdmin(admin.ModelAdmin):
             f"Calendar links revoked: {people}. Their old addresses no longer work.",
             messages.SUCCESS,
         )
+
+
+class ReminderKindFilter(admin.SimpleListFilter):
+    """The kinds of reminder the reader may see (ReminderAdmin leaves the others out)."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        hidden = hidden_kinds(request.user)
+        return [(value, label) for value, label in Reminder.Kind.choices if value not in hidden]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+def hidden_kinds(user):
+    """Reminders about money or access grants, for whoever the policy does not let read them."""
+    return [kind for kind, may_read in scan.READ_CHECKS.items() if not may_read(user)]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(LargeTableAdmin, admin.ModelAdmin):
+    """The log of reminders, to read. The scan writes it and delivery updates it; a failed
+    reminder is retried through the same service as on the failed reminders page."""
+
+    list_display = ("kind", "recipient", "project", "due_slot", "state", "attempts", "sent_at")
+    list_filter = ("state", ReminderKindFilter)
+    list_select_related = ("project",)
+    search_fields = ("recipient",)
+    # Newest first, along reminder_created_idx.
+    ordering = ("-created_at", "-pk")
+    fields = (
+        "kind",
+        "recipient",
+        "user",
+        "project",
+        "target_type",
+        "target_id",
+        "due_slot",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "enqueued_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def get_queryset(self, request):
+        hidden = hidden_kinds(request.user)
+        # Only when there is something to hide: an unfiltered list is paged by the estimate.
+        return (
+            super().get_queryset(request).exclude(kind__in=hidden)
+            if hidden
+            else super().get_queryset(request)
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A deleted row would be created again by the next scan, and sent again.
+        return False
+
+    def has_retry_permission(self, request):
+        # The same right as the failed reminders page's Retry button.
+        return request.user.has_perm("milestones.change_reminder")
+
+    @admin.action(description="Retry the selected failed reminders", permissions=["retry"])
+    def retry(self, request, queryset):
+        selected = queryset.count()
+        retried = tasks.retry_failed(queryset)
+        skipped = selected - retried
+        if retried:
+            self.message_user(request, f"{retried} reminder(s) on the way again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} selected reminder(s) had not failed and were left as they were.",
+                messages.INFO,
+            )

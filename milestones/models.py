@@ -53,7 +53,11 @@ class Milestone(models.Model):
                 violation_error_message="The amount cannot be negative.",
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_on"], name="milestone_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="milestone_status_due_idx"),
+            # The admin's order: by due date alone.
+            models.Index(fields=["due_on", "id"], name="milestone_due_idx"),
+        ]
 
     def __str__(self):
         return self.title
@@ -157,6 +161,18 @@ class CheckIn(models.Model):
         indexes = [
             models.Index(fields=["held_on", "scheduled_for"], name="checkin_due_idx"),
             models.Index(fields=["project", "scheduled_for"], name="checkin_project_idx"),
+            # The scan's "gone quiet": each project's last held check-in, one index entry each.
+            models.Index(
+                fields=["project", "held_on"],
+                condition=Q(held_on__isnull=False),
+                name="checkin_last_held_idx",
+            ),
+            # The dashboard's unread updates: a handful among all check-ins, newest first.
+            models.Index(
+                fields=["-freelancer_updated_at"],
+                condition=Q(freelancer_updated_at__isnull=False, update_read_at__isnull=True),
+                name="checkin_unread_update_idx",
+            ),
         ]
 
     def __str__(self):
@@ -225,7 +241,13 @@ class Reminder(models.Model):
                 name="one_reminder_per_slot",
             )
         ]
-        indexes = [models.Index(fields=["state", "enqueued_at"], name="reminder_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "enqueued_at"], name="reminder_state_idx"),
+            # The admin's order, newest first.
+            models.Index(fields=["created_at", "id"], name="reminder_created_idx"),
+            # The dry run looks rows up by their target alone.
+            models.Index(fields=["target_id", "target_type"], name="reminder_target_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient} ({self.get_state_display().lower()})"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from common.policy import can_see_access_grants, can_see_money
@@ -119,12 +119,10 @@ def milestones_due(today):
 def projects_gone_quiet(projects, today):
     """Active projects with no check-in held for longer than their cadence plus a grace period."""
     grace = datetime.timedelta(days=settings.GONE_QUIET_GRACE_DAYS)
-    last_held = dict(
-        CheckIn.objects.held()
-        .filter(project__in=projects)
-        .values_list("project")
-        .annotate(last=Max("held_on"))
-    )
+    # The latest held check-in of each project, one entry of checkin_last_held_idx each.
+    latest = CheckIn.objects.held().filter(project=OuterRef("pk")).order_by("-held_on").values("held_on")[:1]
+    in_scan = Project.objects.filter(pk__in=[project.pk for project in projects])
+    last_held = dict(in_scan.values_list("pk", Subquery(latest)))
     for project in projects:
         if project.status != Project.Status.ACTIVE:
             continue
@@ -173,7 +171,8 @@ def due_now(now=None):
     """Everything due now, before preferences and mutes are applied."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    in_progress = list(Project.objects.in_progress().with_details().select_related("owner"))
+    # Spending comes summed by the database (with_health), not from every payment loaded.
+    in_progress = list(Project.objects.in_progress().with_health(today).select_related("owner", "freelancer"))
     readers = Readers()
     yield from checkins_coming_up(now)
     yield from checkins_missed(now)

@@ -22,6 +22,7 @@ from import_export.formats import base_formats
 
 from common.admin_autocomplete import CheckedAutocompleteAdminMixin
 from common.admin_inlines import CappedInline
+from common.admin_paging import LargeTableAdmin
 from common.admin_policy import PolicyAdmin, PolicyInline
 from common.form_errors import add_service_errors
 from common.history import ExplainedEditsAdmin, HistoryAdmin
@@ -226,12 +227,10 @@ class HealthFilter(admin.SimpleListFilter):
         return [(RED, "Red: in trouble"), (AMBER, "Amber: at risk"), (GREEN, "Green: on track")]
 
     def queryset(self, request, queryset):
+        # ProjectAdmin's queryset carries with_health(), so the level is a column to filter on.
         if self.value() not in {RED, AMBER, GREEN}:
             return queryset
-        # Health is computed in Python from milestones and payments, so the matching projects are
-        # picked out by walking them: three queries, fine for a small business's projects.
-        matching = [project.pk for project in queryset.with_details() if project.health.level == self.value()]
-        return queryset.filter(pk__in=matching)
+        return queryset.filter(health_level=self.value())
 
 
 class ShiftForm(forms.Form):
@@ -250,7 +249,7 @@ class ShiftForm(forms.Form):
 
 
 @admin.register(Project)
-class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
+class ProjectAdmin(LargeTableAdmin, PolicyAdmin, HistoryExportAdmin):
     form = ProjectAdminForm
     money_fields = (
         "budget",
@@ -258,6 +257,14 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
         "payments",
         "budget_with_currency",
         "budget_health_level",
+        "spent_with_currency",
+        # with_health()'s amounts: a lookup through them would tell the amount.
+        "spent_total",
+        "committed_total",
+        "contingency_amount",
+        "spent_cents",
+        "budget_cents",
+        "contingency_cents",
         *ProjectResource.money_columns,
     )
     grant_fields = ("access_grants",)
@@ -270,6 +277,7 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
         "status",
         "due_on",
         "budget_with_currency",
+        "spent_with_currency",
         "budget_health_level",
         "budget_health_in_words",
         "schedule_health_level",
@@ -277,7 +285,6 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
     )
     list_editable = ("status", "due_on")
     list_filter = ("status", ("freelancer", admin.RelatedOnlyFieldListFilter), HealthFilter)
-    # Named, or the changelist's select_related() would replace with_details()'s and skip the freelancer.
     list_select_related = ("freelancer", "owner")
     search_fields = ("title", "freelancer__name")
     autocomplete_fields = ("skills", "freelancer")
@@ -294,8 +301,9 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
     actions = ["put_on_hold", "mark_complete", "shift_milestones"]
 
     def get_queryset(self, request):
-        # Health, money and progress from the prefetched milestones and payments, not a query per row.
-        return super().get_queryset(request).with_details()
+        # Health, money and progress as columns of the one query, so the list filters, sorts
+        # and pages by them in the database.
+        return super().get_queryset(request).with_health()
 
     def get_list_display(self, request):
         columns = super().get_list_display(request)
@@ -395,16 +403,22 @@ class ProjectAdmin(PolicyAdmin, HistoryExportAdmin):
     def budget_with_currency(self, project):
         return format_money(project.budget, project.currency)
 
-    @admin.display(description="budget health")
+    @admin.display(description="spent", ordering="spent_total")
+    def spent_with_currency(self, project):
+        return format_money(project.spent, project.currency)
+
+    # Sorted by rank, red first, in the database.
+
+    @admin.display(description="budget health", ordering="budget_rank")
     def budget_health_level(self, project):
         return health_badge(project.budget_health)
 
-    @admin.display(description="budget health")
+    @admin.display(description="budget health", ordering="budget_rank")
     def budget_health_in_words(self, project):
         # The column for whoever may not see money; PolicyAdmin drops one of the two.
         return health_badge(health.without_money(project.budget_health))
 
-    @admin.display(description="schedule health")
+    @admin.display(description="schedule health", ordering="schedule_rank")
     def schedule_health_level(self, project):
         return health_badge(project.schedule_health)
 
@@ -513,7 +527,7 @@ class PaymentAdminForm(forms.ModelForm):
 
 
 @admin.register(Payment)
-class PaymentAdmin(HistoryExportAdmin):
+class PaymentAdmin(LargeTableAdmin, HistoryExportAdmin):
     """Only for those allowed to see money and payments: an Assistant gets a 403 here."""
 
     def has_module_permission(self, request):
@@ -534,7 +548,9 @@ class PaymentAdmin(HistoryExportAdmin):
     list_filter = ("paid_on", "project__currency")
     list_select_related = ("project", "milestone", "recorded_by")
     search_fields = ("project__title", "milestone__title", "note")
-    date_hierarchy = "paid_on"
+    # Newest first, along payment_paid_on_idx; "paid on" filters by a bounded range, where a
+    # date hierarchy would read every payment's date to draw its links.
+    ordering = ("-paid_on", "-pk")
     autocomplete_fields = ("project", "milestone")
     readonly_fields = ("recorded_by",)
 

@@ -277,6 +277,8 @@ class Project(models.Model):
         indexes = [
             models.Index(fields=["status", "due_on"], name="project_status_due_idx"),
             models.Index(fields=["freelancer", "status"], name="project_freelancer_idx"),
+            # The admin's order over every project.
+            models.Index(fields=["due_on", "id"], name="project_due_idx"),
         ]
 
     def __str__(self):
@@ -513,7 +515,11 @@ class Payment(models.Model):
                 violation_error_message="A payment must be more than zero.",
             ),
         ]
-        indexes = [models.Index(fields=["project", "paid_on"], name="payment_project_date_idx")]
+        indexes = [
+            models.Index(fields=["project", "paid_on"], name="payment_project_date_idx"),
+            # The admin's order, newest first.
+            models.Index(fields=["paid_on", "id"], name="payment_paid_on_idx"),
+        ]
 
     def __str__(self):
         return f"{self.amount} {self.project.currency} on {self.paid_on:%Y-%m-%d}"

@@ -8,8 +8,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.panels import BENCH_NAMES, BENCH_SKILLS, PANEL_ROWS
 from freelancers.models import Freelancer
-from freelancers.tests.factories import AccessGrantFactory, FreelancerFactory, SkillFactory
+from freelancers.tests.factories import (
+    AccessGrantFactory,
+    FreelancerFactory,
+    SkillFactory,
+    vetted_freelancer,
+)
 from milestones.models import Reminder
 from projects.models import Project
 from projects.tests.factories import CheckInFactory, MilestoneFactory, PaymentFactory, ProjectFactory
@@ -104,9 +110,10 @@ def test_the_bench_lists_approved_freelancers_free_now_by_skill(owner_client):
     busy.skills.add(seo)
     ProjectFactory(freelancer=busy, status=Project.Status.ACTIVE)
 
-    bench = dict(owner_client.get(DASHBOARD).context["bench"])
+    bench = {row.skill: row for row in owner_client.get(DASHBOARD).context["bench"]}
 
-    assert [f.name for f in bench["SEO"]] == ["Free Fran"]
+    assert [f.name for f in bench["SEO"].freelancers] == ["Free Fran"]
+    assert bench["SEO"].more == 0
 
 
 def fill(count):
@@ -126,11 +133,11 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_asser
 
     # session, user; the first projects needing attention; their count and the
     # count of projects in progress;
-    # this week's check-ins; this week's milestones; stage counts; freelancers
-    # waiting on vetting; unread updates; the bench and its skills; reviews
-    # owed; user permissions, group permissions; overdue grants; failed
-    # reminders; heartbeat.
-    with django_assert_num_queries(17):
+    # this week's check-ins; this week's milestones; stage counts; the first
+    # freelancers waiting on vetting and how many wait; unread updates; the bench's
+    # count per skill and its first names per skill; reviews owed; user
+    # permissions, group permissions; overdue grants; failed reminders; heartbeat.
+    with django_assert_num_queries(18):
         response = owner_client.get(DASHBOARD)
     assert response.status_code == HTTPStatus.OK
 
@@ -158,3 +165,46 @@ def test_updates_from_freelancers_come_first_as_the_news(owner_client):
     headings = [text.index(heading) for heading in panels]
 
     assert headings == sorted(headings)
+
+
+def test_the_bench_names_the_first_few_per_skill_and_says_how_many_more(owner_client):
+    seo = SkillFactory(name="SEO")
+    for n in range(BENCH_NAMES + 2):
+        FreelancerFactory(name=f"Free {n}", status=Freelancer.Status.APPROVED).skills.add(seo)
+    busy = FreelancerFactory(name="Busy", status=Freelancer.Status.APPROVED)
+    busy.skills.add(seo)
+    ProjectFactory(freelancer=busy, status=Project.Status.ACTIVE)
+    FreelancerFactory(name="Skill-less", status=Freelancer.Status.APPROVED)
+
+    response = owner_client.get(DASHBOARD)
+    bench = {row.skill: row for row in response.context["bench"]}
+
+    assert [f.name for f in bench["SEO"].freelancers] == [f"Free {n}" for n in range(BENCH_NAMES)]
+    assert bench["SEO"].more == 2
+    assert [f.name for f in bench["No skill recorded"].freelancers] == ["Skill-less"]
+    assert list(bench) == ["SEO", "No skill recorded"]
+    assert "and 2 more" in response.text
+
+
+def test_the_bench_shows_the_first_skills_and_says_how_many_more(owner_client):
+    for n in range(BENCH_SKILLS + 1):
+        skill = SkillFactory(name=f"Skill {n:02d}")
+        FreelancerFactory(status=Freelancer.Status.APPROVED).skills.add(skill)
+
+    response = owner_client.get(DASHBOARD)
+
+    assert [row.skill for row in response.context["bench"]] == [f"Skill {n:02d}" for n in range(BENCH_SKILLS)]
+    assert response.context["bench_more_skills"] == 1
+    assert "and 1 more skill<" in response.text
+
+
+def test_the_pipeline_names_the_first_who_wait_and_says_how_many_more(owner_client):
+    for n in range(PANEL_ROWS + 3):
+        FreelancerFactory(name=f"Waiting {n:02d}", status=Freelancer.Status.VETTING)
+    vetted_freelancer(name="All done")  # in trial, waiting on nothing
+
+    response = owner_client.get(DASHBOARD)
+
+    assert [f.name for f in response.context["waiting"]] == [f"Waiting {n:02d}" for n in range(PANEL_ROWS)]
+    assert response.context["waiting_more"] == 3
+    assert "and 3 more" in response.text

@@ -401,12 +401,12 @@ def test_the_scan_runs_the_same_queries_however_many_check_ins_are_due(now, run_
         run_scan(now)
 
     statements = [query["sql"] for query in captured]
-    # The projects in progress with freelancer and owner, their milestones, their payments;
+    # The projects in progress with freelancer, owner and spending (with_health);
     # check-ins coming up, missed; milestones due; the last check-in held per project;
     # access grants, users in the Owner role; reviews owed; owners' preferences. Then
     # the one INSERT; savepoint, the pending ids, marking them enqueued, release;
     # and the owners whose digest is due.
-    assert len(statements) == 17, "\n".join(statements)
+    assert len(statements) == 15, "\n".join(statements)
     inserts = [sql for sql in statements if sql.startswith("INSERT") and 'INTO "milestones_reminder"' in sql]
     assert len(inserts) == 1
     assert Reminder.objects.count() == count
