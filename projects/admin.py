@@ -31,7 +31,7 @@ from common.policy import can_see_money
 from freelancers.models import Freelancer
 from projects import health, services
 from projects.forms import BUDGET_FIELDS
-from projects.health import AMBER, GREEN, RED
+from projects.health import AMBER, GREEN, RANK, RED
 from projects.models import Assignment, Backup, Payment, Project
 from projects.resources import PaymentResource, ProjectResource
 
@@ -230,7 +230,7 @@ class HealthFilter(admin.SimpleListFilter):
         # ProjectAdmin's queryset carries with_health(), so the level is a column to filter on.
         if self.value() not in {RED, AMBER, GREEN}:
             return queryset
-        return queryset.filter(health_level=self.value())
+        return queryset.filter(health_rank=RANK[self.value()])
 
 
 class ShiftForm(forms.Form):
