@@ -155,7 +155,7 @@ EXTRA_QUERIES = {
     "milestones_milestone": 0,
     "milestones_reminder": 0,
     "projects_payment": 1,  # the currencies for the filter
-    "projects_project": 1,  # the freelancers for the filter
+    "projects_project": 0,
     "freelancers_freelancer": 1,  # the skills for the filter
     "freelancers_reference": 0,
     "freelancers_accessgrant": 0,
