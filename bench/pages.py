@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -112,6 +113,14 @@ for name, url in pages.items():
         response = client.get(url)
     body = b"".join(response) if response.streaming else response.content
     measured[name] = {"url": url, "status": response.status_code, "queries": len(queries), "bytes": len(body)}
+# A calendar app polling a feed it already has sends its ETag back.
+feed = pages["calendar feed"]
+unchanged = {"If-None-Match": client.get(feed)["ETag"]}
+with CaptureQueriesContext(connection) as queries:
+    response = client.get(feed, headers=unchanged)
+measured["calendar feed, unchanged (304)"] = {
+    "url": feed, "headers": unchanged, "status": response.status_code, "queries": len(queries), "bytes": 0
+}
 print(json.dumps({"cookie": client.cookies["sessionid"].value, "pages": measured}))
 """
     out = subprocess.run(
@@ -167,19 +176,23 @@ def milliseconds(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def single(url, cookie):
+def single(url, cookie, headers):
     """One request alone, in milliseconds. It also waits out requests still running from
     the previous page, so each page is measured on an idle server."""
-    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
+    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}", **headers})
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=300) as response:
-        response.read()
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        if error.code != 304:  # Not Modified is the answer asked for
+            raise
     return (time.perf_counter() - started) * 1000
 
 
-def wrk(url, cookie, seconds):
-    single(url, cookie)
-    alone = single(url, cookie)
+def wrk(url, cookie, seconds, headers):
+    single(url, cookie, headers)
+    alone = single(url, cookie, headers)
     out = subprocess.run(
         [
             "wrk",
@@ -191,6 +204,7 @@ def wrk(url, cookie, seconds):
             "--latency",
             "-H",
             f"Cookie: sessionid={cookie}",
+            *[option for name, value in headers.items() for option in ("-H", f"{name}: {value}")],
             url,
         ],
         capture_output=True,
@@ -229,7 +243,8 @@ def measure(size, seconds, rebuild):
     server = start_gunicorn(env, port)
     try:
         for name, page in found["pages"].items():
-            page.update(wrk(f"http://127.0.0.1:{port}{page['url']}", found["cookie"], seconds))
+            url = f"http://127.0.0.1:{port}{page['url']}"
+            page.update(wrk(url, found["cookie"], seconds, page.get("headers", {})))
             print(f"  {size}: {name} {page['rate']:.1f} req/s", flush=True)
     finally:
         server.terminate()
@@ -252,7 +267,9 @@ def table(size, pages, smaller=None):
             growth = f"{smaller[name]['rate'] / p['rate']:.2f}"
         flag = " ✗" if p["ratio"] > GOAL_RATIO or (growth and float(growth) > GOAL_GROWTH) else ""
         status = (
-            "" if p["status"] == 200 and not p["errors"] else f" (HTTP {p['status']}, {p['errors']} errors)"
+            ""
+            if p["status"] in {200, 304} and not p["errors"]
+            else f" (HTTP {p['status']}, {p['errors']} errors)"
         )
         lines.append(
             f"| {name}{status}{flag} | {p['alone']:.0f} | {p['rate']:.1f} | {p['p50']:.1f} "
