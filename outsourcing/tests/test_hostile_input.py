@@ -15,6 +15,7 @@ from freelancers.tests.factories import FreelancerFactory, vetted_freelancer
 from projects.forms import MAX_MILESTONES
 from projects.models import Backup, Project
 from projects.tests.factories import BackupFactory, MilestoneFactory, ProjectFactory
+from projects.tests.test_project_pages import project_data as valid_project_data
 
 pytestmark = pytest.mark.django_db
 
@@ -134,26 +135,8 @@ def test_a_non_numeric_id_in_any_admin_autocomplete_field_is_an_error_beside_it(
 
 
 def project_data(**overrides):
-    data = {
-        "title": "Shop relaunch",
-        "status": "active",
-        "start_on": TODAY.isoformat(),
-        "due_on": (TODAY + 30 * DAY).isoformat(),
-        "schedule_buffer_days": "3",
-        "budget": "1000.00",
-        "currency": "USD",
-        "budget_buffer_percent": "10",
-        "checkin_every_days": "7",
-        "milestones-TOTAL_FORMS": "1",
-        "milestones-INITIAL_FORMS": "0",
-        "milestones-0-title": "Landing page",
-        "milestones-0-due_on": (TODAY + 20 * DAY).isoformat(),
-        "milestones-0-amount": "400",
-        "milestones-0-status": "planned",
-        "milestones-0-order": "1",
-    }
-    data.update(overrides)
-    return data
+    """The project page tests' form data, for an active project."""
+    return valid_project_data(**{"status": "active", **overrides})
 
 
 OUT_OF_RANGE = "Enter a date between 1900 and 2199."
