@@ -8,20 +8,25 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from common.money import format_money
 from common.policy import can_see_money
 from milestones.links import checkin_link
+from milestones.models import CheckIn
+from milestones.reply_address import reply_address
 from milestones.time_zones import for_reader, freelancer_zone, user_zone
 from projects.health import without_money
 
 
-def make_message(name, to, context):
-    context = {"site_url": settings.SITE_URL, **context}
+def make_message(name, to, context, *, reply_to=None):
+    """The email `name` to `to`. With `reply_to` (a reply address, milestones.reply_address),
+    the bodies say in one line that replying is enough (their context's `reply_by_email`)."""
+    context = {"site_url": settings.SITE_URL, **context, "reply_by_email": bool(reply_to)}
     subject = " ".join(render_to_string(f"emails/{name}/subject.txt", context).split())
     text = render_to_string(f"emails/{name}/body.txt", context)
     html = render_to_string(f"emails/{name}/body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[to])
+    message = EmailMultiAlternatives(subject, text, to=[to], reply_to=[reply_to] if reply_to else None)
     message.attach_alternative(html, "text/html")
     return message
 
@@ -48,9 +53,12 @@ def reminder(reminder):
             "record_url": settings.SITE_URL + reverse("milestones:record", args=[target.pk]),
         }
         if to_freelancer:
-            context["update_url"] = checkin_link(target, target.project.freelancer)
-            return make_message("checkin_upcoming_freelancer", reminder.recipient, context)
-        return make_message(reminder.kind, reminder.recipient, context)
+            freelancer = target.project.freelancer
+            context["update_url"] = checkin_link(target, freelancer)
+            reply_to = reply_address(target, freelancer=freelancer)
+            return make_message("checkin_upcoming_freelancer", reminder.recipient, context, reply_to=reply_to)
+        reply_to = reply_address(target, user=reminder.user)
+        return make_message(reminder.kind, reminder.recipient, context, reply_to=reply_to)
     if reminder.kind in {kind.MILESTONE_DUE_SOON, kind.MILESTONE_OVERDUE}:
         amount = format_money(target.amount, target.project.currency)
         context = {
@@ -80,7 +88,21 @@ def reminder(reminder):
         ).reason,
         "checkin_every_days": target.checkin_every_days,
     }
-    return make_message(reminder.kind, reminder.recipient, context)
+    reply_to = None
+    if reminder.kind == kind.GONE_QUIET and (checkin := checkin_to_record(target)) is not None:
+        reply_to = reply_address(checkin, user=reminder.user)
+    return make_message(reminder.kind, reminder.recipient, context, reply_to=reply_to)
+
+
+def checkin_to_record(project):
+    """The check-in an owner's reply to "gone quiet" is recorded on: the latest one planned
+    before now and not held, else the next one planned; None when none is planned."""
+    planned = CheckIn.objects.planned().filter(project=project)
+    now = timezone.now()
+    return (
+        planned.filter(scheduled_for__lte=now).order_by("-scheduled_for", "-pk").first()
+        or planned.filter(scheduled_for__gt=now).order_by("scheduled_for", "pk").first()
+    )
 
 
 def freelancer_update(checkin, *, revised=False):
@@ -91,7 +113,9 @@ def freelancer_update(checkin, *, revised=False):
         **project_context(project),
         "scheduled_for": for_reader(checkin.scheduled_for, user_zone(project.owner_id)),
         "milestone_title": checkin.milestone.title if checkin.milestone else "",
-        "on_track": f"{on_track.title()}: {checkin.get_freelancer_on_track_display().lower()}",
+        "on_track": f"{on_track.title()}: {checkin.get_freelancer_on_track_display().lower()}"
+        if on_track
+        else "Not said",
         "progress": checkin.freelancer_progress,
         "questions": checkin.freelancer_questions,
         "blockers": checkin.freelancer_blockers,

@@ -303,3 +303,60 @@ class CalendarFeed(models.Model):
             user=user, defaults={"secret": secrets.token_urlsafe(32), "created_at": timezone.now()}
         )
         return feed
+
+
+class EmailReply(models.Model):
+    """A reply to a reminder by email that was stored or held for the owner.
+
+    Its message key (from the Message-ID) is unique, so the same message delivered twice (an
+    ESP retrying, a sender's server resending) is stored once, however close together the two
+    deliveries come: the second waits on the unique index and then finds the first.
+    Replies refused or ignored on arrival are only logged (milestones/inbound.py)."""
+
+    class State(models.TextChoices):
+        STORED = "stored", "Stored"
+        # From an address that is not the recipient's: waits for the owner to approve or discard.
+        HELD = "held", "Held for the owner"
+        APPROVED = "approved", "Approved by the owner"
+        DISCARDED = "discarded", "Discarded by the owner"
+
+    # sha256 of the Message-ID, or of the whole message when it has none.
+    message_key = models.CharField(max_length=64, unique=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="email_replies")
+    # The owner the reminder went to when it is their note; None when it is the freelancer's update.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    sender = models.CharField(max_length=320)
+    subject = models.CharField(max_length=255, blank=True)
+    # What was written above the quoted part.
+    text = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State)
+    # Why it was held, and what became of its attachments.
+    reason = models.TextField(blank=True)
+    via = models.CharField("received through", max_length=40)
+    received_at = models.DateTimeField(default=timezone.now)
+    # The whole message while it is held, stored as received once approved; emptied after.
+    raw = models.BinaryField(blank=True, default=b"", editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name_plural = "email replies"
+        indexes = [
+            # The held replies page: the few waiting among every reply ever received.
+            models.Index(
+                fields=["-received_at", "-id"], condition=Q(state="held"), name="email_reply_held_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reply from {self.sender} on {self.checkin} ({self.get_state_display().lower()})"
+
+    @property
+    def from_owner(self):
+        return self.owner_id is not None

@@ -44,11 +44,13 @@ def record_checkin(
     questions: str = "",
     next_steps: str = "",
     by,
+    by_email: bool = False,
 ) -> CheckIn:
     """Record what came of a check-in: when it was held, progress, on track or not, and what next.
 
     A check-in already held is recorded again the same way: the new words replace
-    the old, and the history keeps both.
+    the old, and the history keeps both. An owner's reply by email (`by_email`) may leave
+    on track unsaid: nobody can ask them for it there.
     """
     try:
         check_held_on(held_on)
@@ -56,7 +58,7 @@ def record_checkin(
         raise ValidationError({"held_on": error.messages}) from None
     if not (progress_note or "").strip():
         raise ValidationError({"progress_note": "Say how the work is going."})
-    if on_track not in CheckIn.OnTrack.values:
+    if on_track not in CheckIn.OnTrack.values and not (by_email and on_track == ""):
         raise ValidationError({"on_track": "Choose green, amber or red."})
     checkin.held_on = held_on
     checkin.progress_note = (progress_note or "").strip()
@@ -90,6 +92,7 @@ def post_freelancer_update(
     on_track: str,
     questions: str = "",
     blockers: str = "",
+    by_email: bool = False,
 ) -> str:
     """Store the update a freelancer posted through their link, and email the project's owner.
 
@@ -98,14 +101,15 @@ def post_freelancer_update(
     and no email goes out). The update clears the owner's "read" mark and, when the owner's
     preferences say so, holds the check-in. Refused with a ValidationError (code "closed")
     once the check-in is held, the project is no longer in progress or the freelancer is no
-    longer on it; with errors keyed by field for bad input.
+    longer on it; with errors keyed by field for bad input. A reply by email (`by_email`) may
+    leave on track unsaid ("").
     """
     posted = {"progress": progress, "on_track": on_track, "questions": questions, "blockers": blockers}
     posted = {field: (value or "").strip() for field, value in posted.items()}
     errors = {}
     if not posted["progress"]:
         errors["progress"] = "Say how the work is going."
-    if posted["on_track"] not in CheckIn.OnTrack.values:
+    if posted["on_track"] not in CheckIn.OnTrack.values and not (by_email and posted["on_track"] == ""):
         errors["on_track"] = "Choose green, amber or red."
     for field, value in posted.items():
         if len(value) > UPDATE_TEXT_LIMIT:
