@@ -202,6 +202,7 @@ class Reminder(models.Model):
         BUDGET_ALERT = "budget_alert", "Budget alert"
         ACCESS_TO_REVOKE = "access_to_revoke", "Access to revoke"
         REVIEW_OWED = "review_owed", "Review owed"
+        DELIVERABLE_SENT_BACK = "deliverable_sent_back", "Deliverable sent back"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -209,6 +210,10 @@ class Reminder(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+
+    # Emails the owner sends by acting (sending a deliverable back with a note), not reminders
+    # the scan finds: they go out whatever the reminder settings say, which leave them out.
+    SENT_ON_ACTION = frozenset({Kind.DELIVERABLE_SENT_BACK})
 
     kind = models.CharField(max_length=30, choices=Kind)
     target_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
