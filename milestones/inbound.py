@@ -95,7 +95,9 @@ def _receive(message, *, via, recipients, size):
         reply_to = addressed_to(message, recipients)
     except signing.BadSignature as error:
         return Outcome(REFUSED, address_problem(error))
-    checkin = open_checkin(reply_to.checkin_id, freelancer_id=_freelancer_id(reply_to), owner_id=_owner_id(reply_to))
+    checkin = open_checkin(
+        reply_to.checkin_id, freelancer_id=_freelancer_id(reply_to), owner_id=_owner_id(reply_to)
+    )
     if checkin is None:
         return Outcome(REFUSED, CLOSED)
     text = reply_text(message)
@@ -128,7 +130,9 @@ def recipient_problem(address):
         reply_to = read_reply_address(address)
     except signing.BadSignature as error:
         return address_problem(error)
-    if open_checkin(reply_to.checkin_id, freelancer_id=_freelancer_id(reply_to), owner_id=_owner_id(reply_to)):
+    if open_checkin(
+        reply_to.checkin_id, freelancer_id=_freelancer_id(reply_to), owner_id=_owner_id(reply_to)
+    ):
         return ""
     return CLOSED
 
@@ -198,7 +202,9 @@ def addressed_to(message, recipients=()):
     recipients, the ESP's envelope recipient, then To and Cc that reads. Raises
     signing.BadSignature (or SignatureExpired) when none does, with the reason."""
     addresses = [*recipients, getattr(message, "envelope_recipient", None) or ""]
-    addresses += [address.addr_spec for header in ("To", "Cc") for address in message.get_address_header(header)]
+    addresses += [
+        address.addr_spec for header in ("To", "Cc") for address in message.get_address_header(header)
+    ]
     problem = None
     for address in addresses:
         try:
@@ -218,7 +224,9 @@ def open_checkin(checkin_id, *, freelancer_id=None, owner_id=None):
         checkins = reachable_checkins(freelancer_id)
     elif owner_id is not None:
         checkins = CheckIn.objects.filter(
-            project__in=Project.objects.in_progress(), project__owner_id=owner_id, project__owner__is_active=True
+            project__in=Project.objects.in_progress(),
+            project__owner_id=owner_id,
+            project__owner__is_active=True,
         )
     else:
         return None
@@ -249,7 +257,9 @@ def hold(reply, message):
     with transaction.atomic():
         if not claim(reply):
             return Outcome(IGNORED, "this message was received already", reply.checkin_id)
-    return Outcome(HELD, "sent from another address than the reminder's; held for the owner", reply.checkin_id)
+    return Outcome(
+        HELD, "sent from another address than the reminder's; held for the owner", reply.checkin_id
+    )
 
 
 def store(reply, message, *, by=None):
@@ -328,7 +338,9 @@ def store_files(reply, checkin, message):
                     received_at=reply.received_at,
                 )
         except ValidationError as error:
-            logger.warning("Attachment %r of reply %s refused: %s", name, reply.message_id, " ".join(error.messages))
+            logger.warning(
+                "Attachment %r of reply %s refused: %s", name, reply.message_id, " ".join(error.messages)
+            )
             notes.append(f"The attachment “{name}” was refused: {' '.join(error.messages)}")
         else:
             notes.append(f"The attachment “{name}” is a deliverable now.")

@@ -13,7 +13,23 @@ from html.parser import HTMLParser
 from mailparser_reply import EmailMessage
 
 # Tags after which the text goes on on a new line.
-BLOCK_TAGS = {"address", "blockquote", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "p", "pre", "tr"}
+BLOCK_TAGS = {
+    "address",
+    "blockquote",
+    "br",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "p",
+    "pre",
+    "tr",
+}
 # Tags whose content is not text a person reads.
 HIDDEN_TAGS = {"head", "script", "style", "template", "title"}
 QUOTED_LINE = re.compile(r"^\s*>")
