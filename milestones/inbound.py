@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from milestones import services
@@ -88,7 +89,7 @@ def receive(message, *, via, recipients=(), size=None):
 def _receive(message, *, via, recipients, size):
     size = len(message.as_bytes()) if size is None else size
     if size > settings.INBOUND_MAIL_MAX_BYTES:
-        return Outcome(REFUSED, f"larger than {settings.INBOUND_MAIL_MAX_BYTES // (1024 * 1024)} MB")
+        return Outcome(REFUSED, f"larger than the limit of {filesizeformat(settings.INBOUND_MAIL_MAX_BYTES)}")
     if automatic := automatic_reason(message):
         return Outcome(IGNORED, f"sent automatically ({automatic})")
     try:
@@ -105,12 +106,12 @@ def _receive(message, *, via, recipients, size):
         return Outcome(IGNORED, "nothing was written above the quoted message", checkin.pk)
     reply = EmailReply(
         message_key=message_key(message),
-        message_id=message_id(message)[:255],
+        message_id=without_nul(message_id(message))[:255],
         checkin=checkin,
         freelancer_id=_freelancer_id(reply_to),
         owner_id=_owner_id(reply_to),
-        sender=sender_address(message)[:320],
-        subject=(message.subject or "")[:255],
+        sender=without_nul(sender_address(message))[:320],
+        subject=without_nul(message.subject or "")[:255],
         text=text,
         via=via[:40],
     )
@@ -152,6 +153,11 @@ def _owner_id(reply_to):
 
 
 # What a message is.
+
+
+def without_nul(text):
+    # PostgreSQL cannot store a NUL in text, and no person types one.
+    return text.replace("\x00", "")
 
 
 def message_id(message):

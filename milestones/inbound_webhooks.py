@@ -24,6 +24,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from common.request_guard import reads_own_body
 from milestones import inbound as replies
 
 # The ESPs whose inbound webhooks are wired (milestones/inbound_urls.py), and the ANYMAIL
@@ -34,9 +35,9 @@ VIEWS = {
     "sendgrid": (SendGridInboundWebhookView, ()),
     "amazon_ses": (AmazonSESInboundWebhookView, ()),
 }
-# Base64 makes a message a third larger inside a JSON body; the rest of the payload is small.
-JSON_OVERHEAD = 4 / 3
-JSON_SLACK_BYTES = 1024 * 1024
+# Base64 makes a message a third larger inside a JSON body; the rest of a payload is small.
+BASE64_OVERHEAD = 4 / 3
+SLACK_BYTES = 1024 * 1024
 
 
 def receive_from_esp(sender, event, esp_name, **kwargs):
@@ -55,25 +56,24 @@ def webhook(esp):
 
     @csrf_exempt
     @login_not_required  # the ESP's credentials are the key, checked by anymail
+    @reads_own_body
     def view(request, *args, **kwargs):
         configured = settings.ANYMAIL
         if not configured.get("WEBHOOK_SECRET") or not all(configured.get(name) for name in needs):
             raise Http404("This inbound webhook is not configured.")
-        if request.method == "POST" and not request.content_type.startswith("multipart/"):
-            too_large = read_whole_body(request)
-            if too_large:
-                return too_large
+        if request.method == "POST" and (too_large := read_whole_body(request)):
+            return too_large
         return anymail_view(request, *args, **kwargs)
 
     return view
 
 
 def read_whole_body(request):
-    """Postmark and Amazon SES post the whole message, attachments in base64, as one body, which
-    Django refuses to read past DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) for any page. Read it here
-    up to what a message of INBOUND_MAIL_MAX_BYTES makes, as HttpRequest.body would; a larger
-    body is answered 413 (Mailgun and SendGrid post attachments as files, which Django streams)."""
-    limit = settings.INBOUND_MAIL_MAX_BYTES * JSON_OVERHEAD + JSON_SLACK_BYTES
+    """Read the body as HttpRequest.body would, but up to what a message of INBOUND_MAIL_MAX_BYTES
+    makes rather than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), the limit for every page: Postmark and
+    Amazon SES post the whole message, attachments in base64, as one JSON body, and SendGrid's
+    view reads its whole form body. A larger body is answered 413; None when it was read."""
+    limit = settings.INBOUND_MAIL_MAX_BYTES * BASE64_OVERHEAD + SLACK_BYTES
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
         return HttpResponse("The message is too large.\n", status=413, content_type="text/plain")
     request._body = request.read()

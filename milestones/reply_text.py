@@ -95,7 +95,8 @@ def latest_reply(text):
 
 
 def reply_text(message):
-    return latest_reply(body_text(message))
+    # A NUL cannot be stored (PostgreSQL text) and no person types one.
+    return latest_reply(body_text(message).replace("\x00", ""))
 
 
 # "Label: text" at the start of a line starts that field; the lines after it belong to it

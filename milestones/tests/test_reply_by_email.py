@@ -450,7 +450,7 @@ def test_a_message_over_the_size_limit_is_refused(checkin, settings):
     settings.INBOUND_MAIL_MAX_BYTES = 50_000
     raw = freelancer_reply(checkin, attachments=[("big.pdf", PDF + b"0" * 60_000, "application/pdf")])
     outcome = receive(raw)
-    assert (outcome.result, outcome.reason) == (inbound.REFUSED, "larger than 0 MB")
+    assert (outcome.result, outcome.reason) == (inbound.REFUSED, "larger than the limit of 48.8\xa0KB")
     assert not Deliverable.objects.exists()
 
 
