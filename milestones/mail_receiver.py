@@ -72,6 +72,8 @@ def short(reason):
 
 def serve(host, port, ready=None):
     """Receive mail on host:port until SIGTERM or SIGINT; `ready(port)` is called once listening."""
+    # aiosmtpd logs every command of every conversation at INFO; the outcomes are logged here.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     handler = ReplyHandler()
