@@ -1,5 +1,8 @@
 """`manage.py receive_mail`: a real SMTP server, in its own process, storing the replies sent to it.
 
+The last test is the feature's whole story in Chromium: a freelancer's reply with a PDF, sent
+to the receiver, is an unread update on the owner's dashboard, and sending it again adds nothing.
+
 smtplib talks to the command's process on 127.0.0.1 (started as the other background
 processes are, milestones.tests.processes) over the test database, as a mail client would.
 """
@@ -11,6 +14,7 @@ import sys
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from milestones.models import CheckIn, Deliverable, EmailReply
 from milestones.tests.processes import running_process
@@ -18,9 +22,13 @@ from milestones.tests.replies import (
     PDF,
     checkin_to_reply_to,
     freelancer_address,
+    gmail_text,
     reply_message,
 )
 from milestones.tests.waiting import wait_until
+
+# The browser fixtures (browser, new_page, owner_user, owner_page) come in by name, as pytest needs.
+from outsourcing.tests.browser import *  # noqa: F403
 
 pytestmark = pytest.mark.slow
 
@@ -204,3 +212,31 @@ def test_a_reply_from_another_address_is_accepted_and_held(receiver):
     assert EmailReply.objects.get().state == EmailReply.State.HELD
     checkin.refresh_from_db()
     assert checkin.freelancer_updated_at is None
+
+
+def test_a_freelancers_reply_with_a_pdf_reaches_the_owners_dashboard_once(receiver, owner_page, owner_user):
+    checkin = checkin_to_reply_to(owner=owner_user, title="Spring newsletter series")
+    freelancer = checkin.project.freelancer
+    address = freelancer_address(checkin)
+    raw = reply_message(
+        to=address,
+        sender=freelancer.email,
+        text=gmail_text(DONE),
+        attachments=[("outline.pdf", PDF, "application/pdf")],
+    )
+    receiver.send(raw, address, sender=freelancer.email)
+
+    owner_page.reload()
+    updates = owner_page.get_by_role("region", name="Updates from freelancers")
+    update = updates.locator("div.border-start", has_text=DONE)
+    expect(update).to_have_count(1)
+    expect(update.get_by_text("Unread")).to_be_visible()
+    expect(update).to_contain_text(f"Update from {freelancer.name}")
+    deliverable = Deliverable.objects.get()
+    assert (deliverable.name, deliverable.milestone) == ("outline.pdf", checkin.milestone)
+
+    receiver.send(raw, address, sender=freelancer.email)  # the same message again
+    owner_page.reload()
+    expect(updates.locator("div.border-start", has_text=DONE)).to_have_count(1)
+    assert Deliverable.objects.count() == EmailReply.objects.count() == 1
+    assert CheckIn.history.filter(id=checkin.pk, history_change_reason__startswith="Update from").count() == 1
