@@ -9,8 +9,10 @@ import pytest
 from django.contrib.auth.context_processors import PermWrapper
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.db.models import ProtectedError
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -579,3 +581,27 @@ def test_the_admin_lists_filters_and_finds_deliverables_and_offers_no_edit(admin
     assert "wireframes.pdf" not in missed.text
     assert url("deliverable_download", deliverable) in page.text
     assert admin_client.get(reverse("admin:milestones_deliverable_add")).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_the_project_list_and_the_admin_read_deliverables_newest_first_from_an_index(milestone):
+    add_deliverables(milestone, 3)
+    for _ in range(3):  # other projects' files, which the project's list must not read through
+        add_deliverables(MilestoneFactory(), 10)
+    with CaptureQueriesContext(connection) as queries:
+        deliverables_for_project(milestone.project)
+    (listed,) = [query["sql"] for query in queries]
+    admin_order = str(Deliverable.objects.order_by("-received_at", "-pk")[:50].query)
+
+    assert "deliverable_project_idx" in plan(listed)
+    assert "deliverable_received_idx" in plan(admin_order)
+
+
+def plan(sql):
+    """PostgreSQL's plan for `sql` with sequential scans and sorts priced out: an index shows
+    up only if it can serve the query (a test table is small enough to be scanned otherwise)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE milestones_deliverable")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
