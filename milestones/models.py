@@ -406,6 +406,8 @@ class Deliverable(models.Model):
             # The project page and a milestone's list: newest first.
             models.Index(fields=["project", "-received_at", "-id"], name="deliverable_project_idx"),
             models.Index(fields=["milestone", "-received_at", "-id"], name="deliverable_milestone_idx"),
+            # The admin's order over all of them, newest first.
+            models.Index(fields=["received_at", "id"], name="deliverable_received_idx"),
         ]
 
     def __str__(self):
