@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("freelancers", "0003_index_freelancer_name"),
-        ("milestones", "0009_reminder_for_a_deliverable_sent_back"),
+        ("milestones", "0010_index_deliverables_newest_first"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
