@@ -117,7 +117,7 @@ RULES = {
     "milestones:approve_reply": Rule("milestones.change_checkin", POST_ONLY),
     "milestones:discard_reply": Rule("milestones.change_checkin", POST_ONLY),
     "checkin_update": Rule(PUBLIC),  # the signed token is the key
-    # The ESPs' credentials are the key (test_inbound_webhooks); not there until they are set.
+    # The ESPs' credentials are the key; not walked (urls_walk.Arguments): test_inbound_webhooks.
     "inbound_postmark": Rule(PUBLIC, {HTTPStatus.NOT_FOUND}),
     "inbound_mailgun": Rule(PUBLIC, {HTTPStatus.NOT_FOUND}),
     "inbound_sendgrid": Rule(PUBLIC, {HTTPStatus.NOT_FOUND}),

@@ -92,6 +92,10 @@ class Arguments:
 
     def __call__(self, name, keywords, positional):
         """The (args, kwargs) that open `name`: one pair per page to visit."""
+        if name.startswith("inbound_"):
+            # An ESP's inbound webhook is no page: it takes the ESP's signed posts only, and is
+            # not there until configured (milestones/tests/test_inbound_webhooks.py).
+            return []
         if not keywords and not positional:
             return [((), {})]
         model = admin_model(name)
