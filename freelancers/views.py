@@ -3,7 +3,8 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.db.models import Q
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,6 +12,7 @@ from common.history import describe_edit, explain, recent_changes
 from common.lists import paginate
 from common.policy import can_see_access_grants, can_see_money, history_for, withhold_money_fields
 from freelancers import services
+from freelancers.fields import NAMES_LIMIT, label
 from freelancers.forms import (
     AccessGrantForm,
     DoNotHireForm,
@@ -78,6 +80,25 @@ def freelancer_list(request):
     return render(
         request, "freelancers/freelancer_list.html", {"form": form, **paginate(request, freelancers)}
     )
+
+
+@permission_required("freelancers.view_freelancer", raise_exception=True)
+def freelancer_names(request):
+    """Suggestions for a field that chooses a freelancer (freelancers/fields.py): the first
+    NAMES_LIMIT whose name or email holds what was typed, as JSON. scope=hireable leaves
+    out those marked do-not-hire, as a backup's or an assignment's field does."""
+    typed = request.GET.get("q", "").strip()[:100]
+    found = (
+        Freelancer.objects.hireable()
+        if request.GET.get("scope") == "hireable"
+        else Freelancer.objects.active()
+    )
+    if typed:
+        found = found.filter(Q(name__icontains=typed) | Q(email__icontains=typed))
+    names = [
+        label(freelancer) for freelancer in found.order_by("name", "pk").only("name", "email")[:NAMES_LIMIT]
+    ]
+    return JsonResponse({"results": names})
 
 
 @permission_required("freelancers.view_freelancer", raise_exception=True)

@@ -49,10 +49,11 @@ def project_detail(request, pk):
 
 def render_project(request, project, *, bound=None, status=200):
     """The project page, with one of its small forms bound to what was typed when it failed."""
+    suggested = list(suggested_backups(project))
     forms = {
         "status": ProjectStatusForm(initial={"status": project.status}),
         "payment": PaymentForm(project=project),
-        "backup": BackupForm(project=project),
+        "backup": BackupForm(project=project, suggestions=suggested),
         **(bound or {}),
     }
     checkins = project.checkins.select_related("milestone")
@@ -70,7 +71,7 @@ def render_project(request, project, *, bound=None, status=200):
         "next_checkin": checkins.upcoming().order_by("scheduled_for", "pk").first(),
         "assignments": project.assignments.select_related("freelancer"),
         "backups": project.backups.select_related("freelancer"),
-        "suggested_backups": suggested_backups(project),
+        "suggested_backups": suggested,
         "reviews": project.reviews.select_related("freelancer"),
         # Only a completed project can owe one: the question costs a query only then.
         "review_owed": project.status == Project.Status.COMPLETED
