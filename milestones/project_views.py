@@ -18,6 +18,7 @@ from common.lists import paginate
 from common.policy import can_see_money, history_for, withhold_money_fields
 from freelancers.models import Freelancer
 from milestones import project_services
+from milestones.deliverables import deliverables_for_project
 from milestones.forms import MilestoneStatusForm, check_plan, milestone_formset
 from milestones.models import Milestone
 from milestones.scan import unreachable
@@ -69,6 +70,7 @@ def render_project(request, project, *, bound=None, status=200):
         "held_checkins": paginate(request, held, per_page=PROJECT_PAGE_ROWS, param="held_page"),
         "planned_checkins": paginate(request, planned, per_page=PROJECT_PAGE_ROWS, param="planned_page"),
         "next_checkin": checkins.upcoming().order_by("scheduled_for", "pk").first(),
+        "deliverable_list": deliverables_for_project(project),
         "assignments": project.assignments.select_related("freelancer"),
         "backups": project.backups.select_related("freelancer"),
         "suggested_backups": suggested,
