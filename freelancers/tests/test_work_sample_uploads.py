@@ -2,6 +2,8 @@
 in the local folder and in S3 alike (a real S3-compatible server, see processes.s3_server)."""
 
 import io
+import urllib.error
+import urllib.request
 import zipfile
 from http import HTTPStatus
 
@@ -137,3 +139,19 @@ def test_a_sample_whose_file_went_missing_is_a_404(owner_client, media_storage):
     assert not media_storage.exists(sample.file.name)
 
     assert owner_client.get(sample.get_download_url()).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_file_kept_in_s3_cannot_be_fetched_from_the_bucket_without_the_apps_keys(
+    owner_client, s3_storage, s3_server
+):
+    freelancer = FreelancerFactory()
+    upload(owner_client, freelancer, "brochure.pdf", PDF)
+    name = freelancer.samples.get().file.name
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{s3_server.url}/{s3_storage}/{name}")
+
+    assert refused.value.code == HTTPStatus.FORBIDDEN
+    grants = s3_server.client().get_object_acl(Bucket=s3_storage, Key=name)["Grants"]
+    assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # the bucket owner's alone
+    assert s3_server.objects(s3_storage) == {name: PDF}
