@@ -247,7 +247,7 @@ CELERY_BEAT_SCHEDULE = {
 # Backups (manage.py backup / restore, dashboard/backups.py): the daily one is off by default.
 BACKUP_DAILY = env.boolean("BACKUP_DAILY", False)
 # Where archives are written (the daily one, and `backup` without --output).
-BACKUP_DIR = env.text("BACKUP_DIR", str(VAR_DIR / "backups"))
+BACKUP_DIR = env.text("BACKUP_DIR") or str(VAR_DIR / "backups")
 # The daily archive also goes to the file storage (under backups/), off this machine when it is S3.
 BACKUP_TO_STORAGE = env.boolean("BACKUP_TO_STORAGE", False)
 
