@@ -290,7 +290,12 @@ def access_register(request):
 
 @permission_required("freelancers.view_worksample", raise_exception=True)
 def sample_file(request, pk):
-    """Send an uploaded sample as a download, never shown inline by the browser."""
+    """Send an uploaded sample as a download, never shown inline by the browser.
+
+    The file is streamed through this view from whichever storage holds it, never handed out
+    as a presigned S3 link: the bucket needs no public endpoint, a link cannot be passed on,
+    and the download headers (attachment, type, nosniff) stay ours. Samples are small
+    (UPLOAD_MAX_MB), so a web worker is not held long."""
     sample = get_object_or_404(WorkSample.objects.exclude(file=""), pk=pk)
     try:
         handle = sample.file.open("rb")
