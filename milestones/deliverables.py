@@ -15,9 +15,10 @@ from django.db import transaction
 from django.db.models import Count, Window
 from django.utils import timezone
 
+from common.history import attribute
 from common.uploads import check_file, clean_file_name
+from milestones import project_services
 from milestones.models import Deliverable, Milestone, Reminder
-from projects import services as project_services
 
 State = Deliverable.State
 # Room for a long note; a cap so one form cannot fill the database or an email.
@@ -78,7 +79,7 @@ def receive_deliverable(
     except ValidationError:
         deliverable.file.delete(save=False)
         raise
-    _by(deliverable, uploaded_by).save()
+    attribute(deliverable, uploaded_by).save()
     return deliverable
 
 
@@ -121,7 +122,7 @@ def accept_deliverable(*, deliverable, by, approve_milestone=False) -> Deliverab
     locked.reviewed_at = timezone.now()
     locked.reviewed_by = by
     locked.full_clean()
-    _by(locked, by).save(update_fields=["state", "reviewed_at", "reviewed_by", "is_final"])
+    attribute(locked, by).save(update_fields=["state", "reviewed_at", "reviewed_by", "is_final"])
     if approve_milestone:
         project_services.set_milestone_status(milestone=milestone, status=Milestone.Status.APPROVED, by=by)
     return locked
@@ -161,7 +162,7 @@ def send_back_deliverable(*, deliverable, note, by) -> Reminder | None:
     locked.reviewed_at = timezone.now()
     locked.reviewed_by = by
     locked.full_clean()
-    _by(locked, by).save(update_fields=["state", "owner_note", "reviewed_at", "reviewed_by"])
+    attribute(locked, by).save(update_fields=["state", "owner_note", "reviewed_at", "reviewed_by"])
     recipient = send_back_recipient(locked)
     if not recipient:
         return None
@@ -198,9 +199,3 @@ def newest_deliverables(deliverables, *, limit):
     )
     total = rows[0].total if rows else 0
     return {"deliverables": rows, "total": total, "more": total - len(rows)}
-
-
-def _by(instance, user):
-    # django-simple-history records this user as the author of the change.
-    instance._history_user = user
-    return instance

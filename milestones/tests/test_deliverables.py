@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from freelancers.forms import WorkSampleForm
 from freelancers.tests.factories import FreelancerFactory
-from milestones import delivery, tasks
+from milestones import delivery, project_services, tasks
 from milestones.deliverables import (
     accept_deliverable,
     deliverables_for_project,
@@ -27,7 +27,7 @@ from milestones.deliverables import (
 )
 from milestones.models import Deliverable, Milestone, Reminder
 from milestones.tests import smtp
-from projects import services as project_services
+from projects.services import replace_freelancer
 from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -394,7 +394,7 @@ def test_a_file_from_someone_no_longer_on_the_project_is_sent_back_without_an_em
     owner_client, owner, project, milestone, sent_ids, django_capture_on_commit_callbacks
 ):
     deliverable = received(milestone)
-    project_services.replace_freelancer(
+    replace_freelancer(
         project=project,
         new=FreelancerFactory(name="Bo Chen"),
         reason="Moved away.",

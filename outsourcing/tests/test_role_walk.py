@@ -74,6 +74,7 @@ RULES = {
     "freelancers:list": Rule("freelancers.view_freelancer"),
     "freelancers:create": Rule("freelancers.add_freelancer"),
     "freelancers:access": Rule("freelancers.view_accessgrant"),
+    "freelancers:names": Rule("freelancers.view_freelancer"),
     "freelancers:sample_file": Rule("freelancers.view_worksample"),
     "freelancers:detail": Rule("freelancers.view_freelancer"),
     "freelancers:edit": Rule("freelancers.change_freelancer"),
