@@ -91,6 +91,7 @@ INBOUND_WEBHOOKS = {name for name in PUBLIC_URL_NAMES if name.startswith("inboun
 
 
 @pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore:django-anymail has dropped official support for SendGrid")
 def test_public_pages_answer_without_login(client, settings):
     for name in PUBLIC_URL_NAMES - {"checkin_update", "calendar_feed"} - INBOUND_WEBHOOKS:
         assert client.get(reverse(name)).status_code == HTTPStatus.OK, name
