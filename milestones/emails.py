@@ -95,6 +95,11 @@ def freelancer_update(checkin, *, revised=False):
         "progress": checkin.freelancer_progress,
         "questions": checkin.freelancer_questions,
         "blockers": checkin.freelancer_blockers,
+        "percent_done": (
+            f"{checkin.freelancer_percent_done}% of “{checkin.freelancer_percent_of.title}”"
+            if checkin.freelancer_percent_done is not None and checkin.freelancer_percent_of
+            else ""
+        ),
         "revised": revised,
         "marked_held": checkin.is_held,
         "record_url": settings.SITE_URL + reverse("milestones:record", args=[checkin.pk]),
