@@ -72,6 +72,12 @@ def day(date, today=None):
     return f"{date.day} {date:%b}"
 
 
+def after(date, number):
+    """`number` days after `date`; the calendar's last day when that is beyond it (a pace of
+    a cent a year forecasts further than any calendar goes)."""
+    return datetime.date.fromordinal(min(date.toordinal() + number, datetime.date.max.toordinal()))
+
+
 def days(number):
     return f"{number} day{'s' if number != 1 else ''}"
 
@@ -126,14 +132,15 @@ def recent_window(*, start, today):
 
 
 def spending(payments, *, start, today):
-    """(paid up to today, paid within the recent window) of (amount, paid_on) payments."""
-    window = recent_window(start=start, today=today)
+    """(paid up to today, paid since the later of the start and RECENT_DAYS days ago) of
+    (amount, paid_on) payments; Project.objects.with_spending() sums the same in SQL."""
+    since = max(start, today - datetime.timedelta(days=RECENT_DAYS))
     paid = recent = ZERO
     for amount, paid_on in payments:
         if paid_on > today:
             continue
         paid += amount
-        if window is not None and paid_on >= window[0]:
+        if paid_on >= since:
             recent += amount
     return paid, recent
 
@@ -152,7 +159,7 @@ def runs_out_on(*, target, paid, rate, today):
         return today
     if not rate:
         return None
-    return today + datetime.timedelta(days=math.ceil(left / rate))
+    return after(today, math.ceil(left / rate))
 
 
 def finishes_on(*, start, due, spi, today, done):
@@ -161,7 +168,7 @@ def finishes_on(*, start, due, spi, today, done):
     if not spi:
         return None
     planned = (due - start).days
-    finish = start + datetime.timedelta(days=math.ceil(Decimal(planned) / spi))
+    finish = after(start, math.ceil(Decimal(planned) / spi))
     return finish if done else max(finish, today)
 
 

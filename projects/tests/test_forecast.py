@@ -531,3 +531,16 @@ def test_a_declared_percentage_outside_0_to_100_is_held_inside_it(percent):
     result = project(declared_percent=percent)
 
     assert Decimal("500.00") <= result.ev <= Decimal("1000.00")
+
+
+def test_a_pace_of_a_cent_a_year_forecasts_no_further_than_the_calendar_goes():
+    result = project(
+        budget=Decimal("50000.00"),
+        start=on(-400),
+        payments=[(Decimal("0.01"), on(-1))],
+        milestones=[(Decimal("0.01"), on(-300), APPROVED), (Decimal("50000.00"), on(40), PLANNED)],
+    )
+
+    assert result.budget_runs_out_on == datetime.date.max
+    assert result.finish_on == datetime.date.max
+    assert forecast.outlook(result).level == RED
