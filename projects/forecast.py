@@ -231,15 +231,15 @@ class Forecast:
 
     @property
     def crossings(self):
-        """The thresholds it is forecast to cross: 'contingency', 'finish' (the reminder's slots)."""
-        return [
-            name
-            for name, crossed in (
-                (CONTINGENCY, self.passes_contingency),
-                (FINISH, self.finishes_beyond_leeway),
-            )
-            if crossed
-        ]
+        """The thresholds it is forecast to cross, while that is still ahead: CONTINGENCY
+        (spending it before the due date) and FINISH (beyond the due date plus leeway; once
+        that day has passed, today's schedule says so, not a forecast)."""
+        names = []
+        if self.passes_contingency:
+            names.append(CONTINGENCY)
+        if self.finishes_beyond_leeway and self.today <= self.latest_acceptable:
+            names.append(FINISH)
+        return names
 
 
 def forecast_from_totals(
