@@ -14,10 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from milestones import delivery, digest, scan
+from milestones import delivery, digest, planning, scan
 from milestones.delivery import SMTP_ERRORS
 from milestones.models import Reminder
-from projects import services as project_services
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ def send_reminder(self, reminder_id):
 
 @shared_task
 def top_up_checkins():
-    planned = project_services.top_up_checkins()
+    planned = planning.top_up_checkins()
     logger.info("Check-in top-up: %d planned", planned)
 
 

@@ -205,7 +205,7 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-claim-sweep": {"task": "milestones.tasks.sweep_reminder_claims", "schedule": 300.0},
 }
 
-# Check-ins are planned this many days ahead (projects/services.py, planning_horizon).
+# Check-ins are planned this many days ahead (milestones/planning.py, planning_horizon).
 PLANNING_HORIZON_DAYS = env.integer("PLANNING_HORIZON_DAYS", 180)
 if PLANNING_HORIZON_DAYS < 1:
     raise env.ConfigurationError("PLANNING_HORIZON_DAYS", f"must be 1 or more, not {PLANNING_HORIZON_DAYS}.")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory, vetted_freelancer
-from projects.forms import MAX_MILESTONES
+from milestones.forms import MAX_MILESTONES
 from projects.models import Backup, Project
 from projects.tests.factories import BackupFactory, MilestoneFactory, ProjectFactory
 from projects.tests.test_project_pages import project_data as valid_project_data
