@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.money import format_money
+from projects import forecast
 
 WIDTH = 400
 FONT = 14
@@ -102,13 +103,43 @@ def truncate(text, width):
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+# The forecast line stops where it would be this many times the highest line: a young
+# project's first payment forecasts a steep line that would flatten the rest of the chart.
+FORECAST_CEILING = 1.5
+
+
+def forecast_spend(*, start, due, budget, ceiling, payments, today):
+    """The dashed forecast of the burn chart: spending from today to the due date at the
+    recent burn rate (projects.forecast), and the days it reaches the budget and the budget
+    plus contingency before then; None when there is no rate yet or the due date has passed.
+    `payments` is (paid_on, amount) pairs."""
+    paid, recent = forecast.spending([(amount, day) for day, amount in payments], start=start, today=today)
+    rate = forecast.burn_rate(paid_recently=recent, start=start, today=today)
+    if rate is None or due <= today:
+        return None
+    crossings = []
+    for name, target in (("budget", budget), ("contingency", ceiling)):
+        day = forecast.runs_out_on(target=target, paid=paid, rate=rate, today=today)
+        if paid < target and day is not None and day <= due:
+            crossings.append({"name": name, "date": day, "amount": target})
+    return {
+        "paid": paid,
+        "rate": rate,
+        "end": paid + rate * (due - today).days,
+        "crossings": crossings,
+    }
+
+
 def burn(*, start, due, leeway_days, budget, contingency, payments, currency, today):
     """The budget burn chart: cumulative spent as a step line against the budget (solid)
     and the budget plus contingency (dashed), from the start to the latest of the due date
-    plus leeway, today and the last payment. `payments` is (paid_on, amount) pairs.
+    plus leeway, today and the last payment. `payments` is (paid_on, amount) pairs. A dashed
+    forecast line runs from today to the due date at the recent burn rate, with a mark where
+    it crosses the budget and the budget plus contingency.
 
     The two lines are labelled in a column to the right of the plot, nudged apart when they
-    are close; the spent label sits by the end of the step line, never across either line."""
+    are close; the spent label sits by the end of the step line, never across either line;
+    a crossing's label sits above the top line or below the bottom one, clear of the rest."""
     left, top, bottom = 4, 30, 220
     height = bottom + 26
     payments = sorted(payments)
@@ -121,8 +152,13 @@ def burn(*, start, due, leeway_days, budget, contingency, payments, currency, to
         rows.append(
             {"date": day, "amount": format_money(amount, currency), "spent": format_money(total, currency)}
         )
+    ahead = forecast_spend(
+        start=start, due=due, budget=budget, ceiling=ceiling, payments=payments, today=today
+    )
+    highest = float(max(ceiling, total))
+    forecast_top = min(float(ahead["end"]), highest * FORECAST_CEILING) if ahead else 0
     # Headroom above the highest line leaves room for a label above it.
-    top_value = float(max(ceiling, total)) * 1.15 or 1.0
+    top_value = max(highest, forecast_top) * 1.15 or 1.0
 
     def y(amount):
         return _scale(float(amount), 0, top_value, bottom, top)
@@ -172,6 +208,20 @@ def burn(*, start, due, leeway_days, budget, contingency, payments, currency, to
     today_x = x(min(max(today, start), end))
     budget_label = f"Budget {format_money(budget, currency)}"
     ceiling_label = f"Budget + contingency {format_money(ceiling, currency)}"
+    today_box = text_box(
+        round(min(max(today_x, left + half), right - half), 1), top - 8, [today_label], "middle"
+    )
+    forecast_line = forecast_path(
+        ahead,
+        x=x,
+        y=y,
+        today=today,
+        due=due,
+        cap=forecast_top,
+        plot=(left, top, right, bottom),
+        taken=[spent_label_box, today_box],
+        line_ys=[reference["y"] for reference in references],
+    )
     return {
         "width": WIDTH,
         "height": height,
@@ -200,6 +250,54 @@ def burn(*, start, due, leeway_days, budget, contingency, payments, currency, to
         "ceiling": ceiling_label,
         "spent": format_money(total, currency),
         "rows": rows,
+        "forecast": forecast_line,
+    }
+
+
+def forecast_path(ahead, *, x, y, today, due, cap, plot, taken, line_ys):
+    """The forecast line's path and its crossing marks with their labels, or None.
+
+    The line ends at the due date, or where it reaches `cap` (FORECAST_CEILING times the
+    highest line) when it would climb further. Each label goes above the top reference line
+    (or below the bottom one), at the mark or shifted along, where it touches nothing taken."""
+    if ahead is None:
+        return None
+    days = (due - today).days
+    end_day, end_value = days, float(ahead["end"])
+    if end_value > cap and ahead["rate"]:
+        end_day = (cap - float(ahead["paid"])) / float(ahead["rate"])
+        end_value = cap
+    start_x = x(today)
+    end_x = round(start_x + (x(due) - start_x) * end_day / days, 1)
+    left, top, right, bottom = plot
+    lines = [(left, line_y - 1, right, line_y + 1) for line_y in line_ys]
+    marks, taken = [], list(taken)
+    for crossing in ahead["crossings"]:
+        mark_x, mark_y = x(crossing["date"]), y(crossing["amount"])
+        words = f"{crossing['name']}: {forecast.day(crossing['date'], today)}"
+        width = text_width(words)
+        boxes = []
+        for level in (min(line_ys) - GAP - DESCENT, max(line_ys) + GAP + ASCENT):
+            for shift in (0.5, 0, 1, 0.25, 0.75):
+                label_left = min(max(mark_x - width * shift, left + GAP), right - GAP - width)
+                boxes.append(text_box(label_left, level, [words]))
+        box = first_free(boxes, [*taken, *lines], (left, top, right, bottom + DESCENT)) or boxes[0]
+        taken.append(box)
+        marks.append(
+            {
+                "x": mark_x,
+                "y": mark_y,
+                "label": words,
+                "label_x": round(box[0], 1),
+                "label_y": round(box[1] + ASCENT, 1),
+                "box": box,
+                "date": crossing["date"],
+                "name": crossing["name"],
+            }
+        )
+    return {
+        "path": f"M{start_x},{y(ahead['paid'])}L{end_x},{y(end_value)}",
+        "marks": marks,
     }
 
 

@@ -561,6 +561,7 @@ def card(forecast, *, show_money):
     return {
         "outlook": outlook(forecast) if show_money else outlook_without_money(forecast),
         "rows": rows,
+        "recent_days": RECENT_DAYS,
         "values": {
             "planned": format_money(forecast.pv, money),
             "earned": format_money(forecast.ev, money),

@@ -384,8 +384,9 @@ def test_the_project_page_runs_a_fixed_number_of_queries(owner_client, django_as
 # held and planned check-ins and one page of each (payments with their
 # milestones); the next check-in; the project's skills (for backup
 # suggestions); the milestones for the payment form; assignments; backups;
-# the freelancers for the backup form; reviews; history.
-QUERIES_ON_PROJECT_PAGE = 20
+# the freelancers for the backup form; reviews; history; the shares declared of its
+# milestones (the forecast).
+QUERIES_ON_PROJECT_PAGE = 21
 
 
 def test_the_project_page_shows_a_page_of_check_ins_and_payments_with_the_rest_a_click_away(owner_client):
