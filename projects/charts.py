@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.money import format_money
-from projects import forecast
+from projects import forecast, selectors
 
 WIDTH = 400
 FONT = 14
@@ -33,6 +33,8 @@ GAP = 4
 PORTFOLIO_MAX = 1.5
 # The portfolio plots at most this many projects (the ones due soonest), so the page stays bounded.
 PORTFOLIO_LIMIT = 100
+# The performance plot's axes go from 0 to this CPI and SPI; 1 (on plan) is in the middle.
+PERFORMANCE_MAX = 2.0
 
 
 def _scale(value, low, high, start, end):
@@ -375,6 +377,7 @@ def portfolio_dots(items, today):
         budget_used = share_of_budget(item["spent"], item["budget"])
         dots.append(
             {
+                "pk": item.get("pk"),
                 "title": item["title"],
                 "url": item["url"],
                 "x": round(left + scale(time_used), 1),
@@ -450,32 +453,156 @@ def number_spots(text, x, y, marker):
 
 
 def portfolio(projects, today=None):
-    """The portfolio of `projects` (a queryset): one aggregate query for what the dots need,
-    never their milestones or payments."""
-    rows = (
-        projects.annotate(
-            spent=Coalesce(Sum("payments__amount"), Value(Decimal(0)), output_field=DecimalField())
+    """The portfolio of `projects` (a queryset): the projects due soonest with their payments
+    summed (one query) and their milestones for the forecasts (one more), never their
+    payments loaded. Budget against time, and cost against schedule performance."""
+    today = today or timezone.localdate()
+    rows = list(
+        projects.with_spending(today)
+        # Read by Project.spent: every payment, as the budget's health counts them.
+        .annotate(
+            spent_total=Coalesce(Sum("payments__amount"), Value(Decimal(0)), output_field=DecimalField())
         )
-        .order_by("due_on", "pk")
-        .values("pk", "title", "start_on", "due_on", "budget", "spent")[: PORTFOLIO_LIMIT + 1]
+        .order_by("due_on", "pk")[: PORTFOLIO_LIMIT + 1]
     )
-    rows = list(rows)
+    shown = rows[:PORTFOLIO_LIMIT]
+    forecasts = selectors.forecasts(shown, today)
     chart = portfolio_dots(
         (
             {
-                "title": row["title"],
-                "url": reverse("projects:detail", args=[row["pk"]]),
-                "start": row["start_on"],
-                "due": row["due_on"],
-                "spent": row["spent"],
-                "budget": row["budget"],
+                "pk": row.pk,
+                "title": row.title,
+                "url": reverse("projects:detail", args=[row.pk]),
+                "start": row.start_on,
+                "due": row.due_on,
+                "spent": row.spent,
+                "budget": row.budget,
             }
-            for row in rows[:PORTFOLIO_LIMIT]
+            for row in shown
         ),
-        today or timezone.localdate(),
+        today,
     )
     chart["more"] = len(rows) > PORTFOLIO_LIMIT
+    numbers = {dot["pk"]: dot["number"] for dot in chart["dots"]}
+    chart["performance"] = performance_dots(
+        [
+            {
+                "number": numbers[row.pk],
+                "title": row.title,
+                "url": reverse("projects:detail", args=[row.pk]),
+                "cpi": forecasts[row.pk].cpi,
+                "spi": forecasts[row.pk].spi,
+            }
+            for row in shown
+        ]
+    )
+    for dot in chart["dots"]:
+        result = forecasts[dot["pk"]]
+        dot["cpi"], dot["spi"] = forecast.ratio_or_none(result.cpi), forecast.ratio_or_none(result.spi)
     return chart
+
+
+# Where a project lands on the performance plot: both ratios at 1 or above, both under, or one each.
+QUADRANTS = {
+    (True, True): ("green", "under cost, ahead"),
+    (False, True): ("amber", "over cost, ahead"),
+    (True, False): ("amber", "under cost, behind"),
+    (False, False): ("red", "over cost, behind"),
+}
+
+
+def performance_dots(items):
+    """Cost performance (CPI, up) against schedule performance (SPI, across), one dot per
+    item with both ratios (a dict with number, title, url, cpi, spi), numbered as in the
+    portfolio's key. The lines at 1 cut the plot into four labelled quadrants: top right is
+    under cost and ahead, bottom left over cost and behind. Items missing a ratio ("not
+    enough data yet") are counted, not plotted; ratios beyond PERFORMANCE_MAX sit on the edge."""
+    left, top = 44, 28
+    size = WIDTH - left - 10
+    right, bottom = left + size, top + size
+    marker = 6
+
+    def scale(value):
+        return round(size * min(max(float(value), 0), PERFORMANCE_MAX) / PERFORMANCE_MAX, 1)
+
+    dots, waiting = [], 0
+    for item in items:
+        if item["cpi"] is None or item["spi"] is None:
+            waiting += 1
+            continue
+        level, quadrant = QUADRANTS[(item["cpi"] >= 1, item["spi"] >= 1)]
+        dots.append(
+            {
+                **item,
+                "x": round(left + scale(item["spi"]), 1),
+                "y": round(bottom - scale(item["cpi"]), 1),
+                "cpi_text": forecast.ratio_or_none(item["cpi"]),
+                "spi_text": forecast.ratio_or_none(item["spi"]),
+                "level": level,
+                "quadrant": quadrant,
+            }
+        )
+    middle_x, middle_y = left + scale(1), bottom - scale(1)
+    corner = GAP + 2
+    labels = [
+        {
+            "x": left + corner,
+            "y": top + corner + ASCENT,
+            "text": QUADRANTS[(True, False)][1],
+            "anchor": "start",
+        },
+        {
+            "x": right - corner,
+            "y": top + corner + ASCENT,
+            "text": QUADRANTS[(True, True)][1],
+            "anchor": "end",
+        },
+        {
+            "x": left + corner,
+            "y": bottom - corner - DESCENT,
+            "text": QUADRANTS[(False, False)][1],
+            "anchor": "start",
+        },
+        {
+            "x": right - corner,
+            "y": bottom - corner - DESCENT,
+            "text": QUADRANTS[(False, True)][1],
+            "anchor": "end",
+        },
+        {"x": left, "y": top - 8, "text": "cost performance (CPI)", "anchor": "start"},
+        {"x": left - GAP, "y": round(middle_y + 0.35 * FONT, 1), "text": "1.0", "anchor": "end"},
+        {"x": middle_x, "y": round(bottom + GAP + ASCENT, 1), "text": "1.0", "anchor": "middle"},
+        {"x": right, "y": round(bottom + GAP + ASCENT, 1), "text": "SPI →", "anchor": "end"},
+    ]
+    for label in labels:
+        label["x"], label["y"] = round(label["x"], 1), round(label["y"], 1)
+    taken = [text_box(label["x"], label["y"], [label["text"]], label["anchor"]) for label in labels]
+    taken += [(d["x"] - marker, d["y"] - marker, d["x"] + marker, d["y"] + marker) for d in dots]
+    height = bottom + 26
+    for dot in dots:
+        dot["corner_x"], dot["corner_y"] = round(dot["x"] - 5, 1), round(dot["y"] - 5, 1)
+        spot = first_free(
+            number_spots(str(dot["number"]), dot["x"], dot["y"], marker), taken, (0, 0, WIDTH, height)
+        )
+        dot["label"] = None
+        if spot:
+            taken.append(spot)
+            dot["label"] = {
+                "x": round(spot[0], 1),
+                "y": round(spot[1] + ASCENT, 1),
+                "box": spot,
+                "leader": leader(dot["x"], dot["y"], spot, marker),
+            }
+    return {
+        "width": WIDTH,
+        "height": height,
+        "font": FONT,
+        "plot": {"left": left, "top": top, "right": right, "bottom": bottom, "size": size},
+        "middle": {"x": middle_x, "y": middle_y},
+        "labels": labels,
+        "dots": dots,
+        "waiting": waiting,
+    }
 
 
 def bars(*, title, start, due, leeway_days, late, milestones, today):

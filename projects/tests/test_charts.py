@@ -283,7 +283,9 @@ def test_a_steep_forecast_stops_at_half_again_the_highest_line_and_keeps_the_cha
     budget, ceiling = chart["lines"]
     flat_budget, flat_ceiling = burn()["lines"]
     # The two lines stay apart: two thirds as far as with no forecast at all, not squashed together.
-    assert budget["y"] - ceiling["y"] >= (flat_budget["y"] - flat_ceiling["y"]) / charts.FORECAST_CEILING - 0.2
+    assert (
+        budget["y"] - ceiling["y"] >= (flat_budget["y"] - flat_ceiling["y"]) / charts.FORECAST_CEILING - 0.2
+    )
 
 
 @pytest.mark.parametrize(
@@ -389,15 +391,15 @@ def test_the_portfolio_plots_every_active_project_whatever_the_page_and_the_filt
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [2, 20])
-def test_the_portfolio_is_one_query_however_many_projects_and_payments(django_assert_num_queries, count):
+def test_the_portfolio_is_two_queries_however_many_projects_and_payments(django_assert_num_queries, count):
     for _ in range(count):
         project = ProjectFactory()
         MilestoneFactory(project=project)
         PaymentFactory(project=project)
         PaymentFactory(project=project)
 
-    # The active projects with their payments summed; no milestones, no payments loaded.
-    with django_assert_num_queries(1):
+    # The active projects with their payments summed; their milestones for the forecasts.
+    with django_assert_num_queries(2):
         chart = charts.portfolio(Project.objects.current().active(), today=TODAY)
     assert len(chart["dots"]) == count
     assert {dot["budget_percent"] for dot in chart["dots"]} == {20}
@@ -415,3 +417,77 @@ def test_a_portfolio_with_more_projects_than_it_plots_says_so_and_keeps_those_du
     assert sorted(dot["title"] for dot in chart["dots"]) == ["Due in 10 days", "Due in 20 days"]
     monkeypatch.setattr(charts, "PORTFOLIO_LIMIT", 3)
     assert not charts.portfolio(Project.objects.active(), today=TODAY)["more"]
+
+
+# Cost against schedule performance
+
+
+def performance(*ratios):
+    items = [
+        {"number": n, "title": f"Project {n}", "url": f"/p/{n}/", "cpi": cpi, "spi": spi}
+        for n, (cpi, spi) in enumerate(ratios, start=1)
+    ]
+    return charts.performance_dots(items)
+
+
+def test_each_project_lands_in_its_quadrant_with_its_words():
+    chart = performance(
+        (Decimal("1.2"), Decimal("1.1")),
+        (Decimal("0.8"), Decimal("0.75")),
+        (Decimal("0.9"), Decimal("1.3")),
+        (Decimal("1.0"), Decimal("0.5")),
+    )
+
+    ahead, behind, over_ahead, on_cost_behind = chart["dots"]
+    assert [dot["quadrant"] for dot in chart["dots"]] == [
+        "under cost, ahead",
+        "over cost, behind",
+        "over cost, ahead",
+        "under cost, behind",
+    ]
+    assert [dot["level"] for dot in chart["dots"]] == ["green", "red", "amber", "amber"]
+    middle = chart["middle"]
+    assert ahead["x"] > middle["x"] and ahead["y"] < middle["y"]  # right and up
+    assert behind["x"] < middle["x"] and behind["y"] > middle["y"]  # left and down
+    assert (behind["cpi_text"], behind["spi_text"]) == ("0.80", "0.75")
+    words = {label["text"] for label in chart["labels"]}
+    assert {"under cost, ahead", "over cost, behind", "over cost, ahead", "under cost, behind"} <= words
+
+
+def test_projects_without_both_ratios_are_counted_not_plotted_and_far_ones_sit_on_the_edge():
+    chart = performance((None, Decimal("1")), (Decimal("0.5"), None), (Decimal("9"), Decimal("9")))
+
+    assert chart["waiting"] == 2
+    (far,) = chart["dots"]
+    assert (far["x"], far["y"]) == (chart["plot"]["right"], chart["plot"]["top"])
+
+
+def test_performance_numbers_never_sit_on_each_other_nor_on_the_quadrant_words():
+    same = [(Decimal("0.95"), Decimal("0.95"))] * 6
+    chart = performance(*same, (Decimal("0.1"), Decimal("0.1")), (Decimal("1.9"), Decimal("1.9")))
+
+    words = [
+        charts.text_box(label["x"], label["y"], [label["text"]], label["anchor"]) for label in chart["labels"]
+    ]
+    boxes = [dot["label"]["box"] for dot in chart["dots"] if dot["label"]]
+    assert len(boxes) == len(chart["dots"])
+    for a, b in itertools.combinations(boxes + words, 2):
+        assert not charts.overlaps(a, b)
+
+
+@pytest.mark.django_db
+def test_the_project_list_plots_cost_against_schedule_performance_numbered_as_the_portfolio(owner_client):
+    today = timezone.localdate()
+    project = ProjectFactory(title="Shop relaunch", start_on=today - 40 * DAY, due_on=today + 40 * DAY)
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today - 20 * DAY, status="approved")
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today + 40 * DAY)
+    PaymentFactory(project=project, amount=Decimal("625.00"), paid_on=today - 10 * DAY)
+    ProjectFactory(title="Just started")
+
+    response = owner_client.get(reverse("projects:list"))
+
+    plot = response.text.split('aria-labelledby="performance-title', 1)[1].split("</svg>", 1)[0]
+    assert "1. Shop relaunch: CPI 0.80, SPI 0.75, over cost, behind</title>" in plot
+    assert "under cost, ahead" in plot
+    assert "1 project not plotted: not enough data yet" in response.text
+    assert "CPI 0.80 · SPI 0.75" in response.text

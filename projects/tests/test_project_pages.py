@@ -358,8 +358,9 @@ def test_the_project_list_runs_a_fixed_number_of_queries(owner_client, django_as
 
     # session, user, user permissions, group permissions, the count for the
     # paginator, the ids of one page, those projects with freelancer, owner and
-    # health annotated, and the active projects' spending for the portfolio.
-    with django_assert_num_queries(8):
+    # health annotated, and the active projects' spending for the portfolio, and their
+    # milestones for its cost against schedule performance.
+    with django_assert_num_queries(9):
         response = owner_client.get(reverse("projects:list"))
     assert response.status_code == HTTPStatus.OK
 
