@@ -7,7 +7,8 @@ than the budget plus contingency needs the confirmation box, and the active proj
 check-ins follow it. A status change goes through milestones.project_services.set_milestone_status.
 What came of a check-in is recorded on the check-ins page, which checks the date and
 keeps who recorded it. The owner revokes anyone's calendar feed here.
-The reminder log is here to read, and a failed reminder to retry.
+The reminder log is here to read, and a failed reminder to retry. Delivered files are
+here to read and find.
 """
 
 import datetime
@@ -17,6 +18,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html
 
 from common.admin_autocomplete import CheckedAutocompleteAdminMixin
 from common.admin_paging import LargeTableAdmin
@@ -26,7 +28,7 @@ from common.history import HistoryAdmin
 from common.money import format_money
 from common.policy import can_see_money
 from milestones import project_services, scan, tasks
-from milestones.models import CalendarFeed, CheckIn, Milestone, Reminder
+from milestones.models import CalendarFeed, CheckIn, Deliverable, Milestone, Reminder
 from milestones.project_admin import ProjectAdmin
 from milestones.resources import MilestoneResource
 from projects import forecast
@@ -306,3 +308,53 @@ class ReminderAdmin(LargeTableAdmin, admin.ModelAdmin):
                 f"{skipped} selected reminder(s) had not failed and were left as they were.",
                 messages.INFO,
             )
+
+
+@admin.register(Deliverable)
+class DeliverableAdmin(LargeTableAdmin, HistoryAdmin):
+    """The files freelancers delivered, to read and find. They arrive through
+    milestones.deliverables (reply emails, the check-in link, the owner's upload) and are
+    accepted or sent back on the project page, where the rules and the email are; so here
+    nothing is added, edited or deleted."""
+
+    list_display = ("name", "project", "milestone", "sender_email", "channel", "state", "received_at")
+    list_filter = ("state", "channel")
+    list_select_related = ("project", "milestone")
+    search_fields = ("name", "sender_email")
+    # Newest first, as the project page lists them.
+    ordering = ("-received_at", "-pk")
+    fields = (
+        "project",
+        "milestone",
+        "checkin",
+        "name",
+        "download",
+        "size",
+        "content_type",
+        "sender_email",
+        "freelancer",
+        "uploaded_by",
+        "received_at",
+        "channel",
+        "state",
+        "is_final",
+        "owner_note",
+        "reviewed_at",
+        "reviewed_by",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A file someone delivered is kept; nothing deletes it.
+        return False
+
+    @admin.display(description="file")
+    def download(self, deliverable):
+        # Through the permission-checked download, never the storage's own address.
+        return format_html('<a href="{}">Download</a>', deliverable.get_download_url())

@@ -5,10 +5,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from common.dates import date_range_formfield
 from common.form_errors import add_service_errors
+from common.uploads import HEAD_BYTES, allowed_files_help, check_file
 from milestones import project_services
+from milestones.deliverables import NOTE_LIMIT
 from milestones.models import CheckIn, Milestone, Reminder, ReminderPreference
 from milestones.services import PERCENT_DONE_WORDS, UPDATE_TEXT_LIMIT, check_held_on
 from milestones.time_zones import zone_choices
@@ -144,13 +147,18 @@ class FreelancerUpdateForm(forms.Form):
             field.help_text = "Your best guess, from 0 to 100. Leave it empty if you would rather not say."
 
 
+def chosen_kinds():
+    """The kinds of reminder a user chooses to receive or not on their settings page."""
+    return [kind for kind in Reminder.Kind.values if kind not in Reminder.SENT_ON_ACTION]
+
+
 class ReminderPreferenceForm(forms.ModelForm):
     """What one user receives: a box per kind of reminder (ticked is received) and how;
     and the time zone their emails and pages show times in."""
 
     receive = forms.MultipleChoiceField(
         label="Email me about",
-        choices=Reminder.Kind.choices,
+        choices=[(kind, label) for kind, label in Reminder.Kind.choices if kind in chosen_kinds()],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="A kind left unticked is not sent about your projects, to you or to your freelancers.",
@@ -173,7 +181,7 @@ class ReminderPreferenceForm(forms.ModelForm):
         self.order_fields(["receive", *self.Meta.fields])
         site_zone = ("", f"The site's time zone ({settings.TIME_ZONE})")
         self.fields["time_zone"].choices = [site_zone, *zone_choices()]
-        self.fields["receive"].initial = [kind for kind in Reminder.Kind.values if self.instance.wants(kind)]
+        self.fields["receive"].initial = [kind for kind in chosen_kinds() if self.instance.wants(kind)]
         self.fields["daily_digest"].help_text = (
             f"Instead of one email per reminder, one email each morning from "
             f"{settings.REMINDER_DIGEST_HOUR}:00 listing everything due. Your freelancers' "
@@ -182,7 +190,7 @@ class ReminderPreferenceForm(forms.ModelForm):
 
     def save(self, commit=True):
         receive = set(self.cleaned_data["receive"])
-        self.instance.muted_kinds = [kind for kind in Reminder.Kind.values if kind not in receive]
+        self.instance.muted_kinds = [kind for kind in chosen_kinds() if kind not in receive]
         return super().save(commit)
 
 
@@ -281,3 +289,37 @@ def check_plan(form, formset):
 
 class MilestoneStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Milestone.Status.choices)
+
+
+class DeliverableSendBackForm(forms.Form):
+    owner_note = forms.CharField(
+        label="What needs to change",
+        widget=SHORT_TEXT,
+        max_length=NOTE_LIMIT,
+        help_text="Emailed to the freelancer with the file's name.",
+        error_messages={"required": "Say what needs to change before sending it back."},
+    )
+
+
+class DeliverableUploadForm(forms.Form):
+    """A file the owner received another way (a chat, a USB stick) and records for a milestone."""
+
+    milestone = forms.ModelChoiceField(
+        queryset=None,
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of this project's milestones."},
+    )
+    file = forms.FileField(help_text=lazy(allowed_files_help, str)())
+    is_final = forms.BooleanField(label="This is the milestone's final deliverable", required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = project.milestones.order_by("order", "due_on", "pk")
+
+    def clean_file(self):
+        # The same check the service makes, here so the error is beside the field before the
+        # whole file is read: a file over the limit is refused by its size alone.
+        upload = self.cleaned_data["file"]
+        check_file(name=upload.name, size=upload.size, head=upload.read(HEAD_BYTES))
+        upload.seek(0)
+        return upload

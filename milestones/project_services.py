@@ -199,13 +199,14 @@ def save_milestones(*, project, by, milestones=(), removed=(), confirm_over_budg
 
 
 def _remove_milestone(milestone, *, by):
-    """Delete a milestone the owner removed. Its payments stay, counted as before, and so do
-    its check-ins, no longer tied to it (on_delete=SET_NULL); the payments are untied here,
-    one by one, so their history says who removed which milestone."""
+    """Delete a milestone the owner removed. Its payments and deliverables stay, on the
+    project, and so do its check-ins, no longer tied to it (on_delete=SET_NULL); payments
+    and deliverables are untied here, one by one, so their history says who removed which
+    milestone."""
     reason = f"Milestone “{milestone.title}” removed"
-    for payment in milestone.payments.all():
-        payment.milestone = None
-        attribute(payment, by, reason).save(update_fields=["milestone"])
+    for kept in [*milestone.payments.all(), *milestone.deliverables.all()]:
+        kept.milestone = None
+        attribute(kept, by, reason).save(update_fields=["milestone"])
     attribute(milestone, by).delete()
 
 

@@ -18,6 +18,7 @@ from common.lists import paginate
 from common.policy import can_see_money, history_for, withhold_money_fields
 from freelancers.models import Freelancer
 from milestones import project_services
+from milestones.deliverables import deliverables_for_project
 from milestones.forms import MilestoneStatusForm, check_plan, milestone_formset
 from milestones.models import Milestone
 from milestones.scan import unreachable
@@ -49,10 +50,11 @@ def project_detail(request, pk):
 
 def render_project(request, project, *, bound=None, status=200):
     """The project page, with one of its small forms bound to what was typed when it failed."""
+    suggested = list(suggested_backups(project))
     forms = {
         "status": ProjectStatusForm(initial={"status": project.status}),
         "payment": PaymentForm(project=project),
-        "backup": BackupForm(project=project),
+        "backup": BackupForm(project=project, suggestions=suggested),
         **(bound or {}),
     }
     checkins = project.checkins.select_related("milestone")
@@ -68,9 +70,10 @@ def render_project(request, project, *, bound=None, status=200):
         "held_checkins": paginate(request, held, per_page=PROJECT_PAGE_ROWS, param="held_page"),
         "planned_checkins": paginate(request, planned, per_page=PROJECT_PAGE_ROWS, param="planned_page"),
         "next_checkin": checkins.upcoming().order_by("scheduled_for", "pk").first(),
+        "deliverable_list": deliverables_for_project(project),
         "assignments": project.assignments.select_related("freelancer"),
         "backups": project.backups.select_related("freelancer"),
-        "suggested_backups": suggested_backups(project),
+        "suggested_backups": suggested,
         "reviews": project.reviews.select_related("freelancer"),
         # Only a completed project can owe one: the question costs a query only then.
         "review_owed": project.status == Project.Status.COMPLETED

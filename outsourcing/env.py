@@ -79,6 +79,13 @@ def boolean(name, default):
     raise ConfigurationError(name, f"must be true or false, not {value!r}.")
 
 
+def choice(name, default, choices):
+    value = text(name).lower() or default
+    if value not in choices:
+        raise ConfigurationError(name, f"must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
 def integer(name, default):
     value = text(name)
     if not value:

@@ -2,6 +2,7 @@ from django import forms
 
 from common.dates import date_range_formfield
 from common.policy import withhold_money_fields
+from freelancers.fields import FreelancerChoiceField
 from freelancers.models import Freelancer
 from projects.health import AMBER, GREEN, RANK, RED
 from projects.models import Backup, Payment, Project, Review
@@ -41,6 +42,9 @@ class ProjectForm(forms.ModelForm):
         required=False,
         label="Save although the milestones add up to more than the budget plus contingency",
     )
+    freelancer = FreelancerChoiceField(
+        Freelancer.objects.none(), required=False, help_text="Leave empty while you are still choosing."
+    )
 
     class Meta:
         model = Project
@@ -73,8 +77,7 @@ class ProjectForm(forms.ModelForm):
         status.choices = settable_statuses(current=self.instance.status if self.instance.pk else None)
         status.error_messages["invalid_choice"] = STATUS_NOT_HERE
         self.user = user
-        self.fields["freelancer"].queryset = Freelancer.objects.active().order_by("name")
-        self.fields["freelancer"].help_text = "Leave empty while you are still choosing."
+        self.fields["freelancer"].queryset = Freelancer.objects.active()
         if self.instance.pk and not user.has_perm("projects.change_project_budget"):
             # Assistants see the budget and buffers but only the owner changes them.
             for name in BUDGET_FIELDS:
@@ -158,7 +161,7 @@ class PaymentForm(forms.ModelForm):
 
 
 class ReplaceFreelancerForm(forms.Form):
-    freelancer = forms.ModelChoiceField(queryset=Freelancer.objects.none(), label="New freelancer")
+    freelancer = FreelancerChoiceField(Freelancer.objects.none(), label="New freelancer")
     reason = forms.CharField(label="Why the change?", widget=SHORT_TEXT, max_length=2000)
     override_reason = forms.CharField(
         required=False,
@@ -169,24 +172,24 @@ class ReplaceFreelancerForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["freelancer"].queryset = (
-            Freelancer.objects.active().exclude(pk=project.freelancer_id).order_by("name")
-        )
+        self.fields["freelancer"].queryset = Freelancer.objects.active().exclude(pk=project.freelancer_id)
 
 
 class BackupForm(forms.ModelForm):
+    freelancer = FreelancerChoiceField(Freelancer.objects.none(), scope="hireable")
+
     class Meta:
         model = Backup
         formfield_callback = date_range_formfield
         fields = ["freelancer", "rank", "last_confirmed_on", "note"]
         widgets = {"last_confirmed_on": DATE}
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, suggestions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.project = project
-        self.fields["freelancer"].queryset = (
-            Freelancer.objects.hireable().exclude(pk=project.freelancer_id).order_by("name")
-        )
+        self.fields["freelancer"].queryset = Freelancer.objects.hireable().exclude(pk=project.freelancer_id)
+        # Offered before anything is typed: the few approved ones who share the project's skills.
+        self.fields["freelancer"].widget.suggestions = list(suggestions)
 
 
 class CompletionForm(forms.ModelForm):
