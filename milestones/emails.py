@@ -16,6 +16,7 @@ from milestones.links import checkin_link
 from milestones.models import CheckIn
 from milestones.reply_address import reply_address
 from milestones.time_zones import for_reader, freelancer_zone, user_zone
+from projects import forecast, selectors
 from projects.health import without_money
 
 
@@ -81,6 +82,8 @@ def reminder(reminder):
             "freelancer_url": settings.SITE_URL + target.freelancer.get_absolute_url() + "#access",
         }
         return make_message(reminder.kind, reminder.recipient, context)
+    if reminder.kind == kind.FORECAST_OVERRUN:
+        return forecast_overrun(reminder)
     # Gone quiet, budget alerts and reviews owed are about the project itself.
     context = {
         **project_context(target),
@@ -107,6 +110,47 @@ def checkin_to_record(project):
     )
 
 
+def forecast_overrun(reminder):
+    """Where the project is heading, from its forecast as it is now. The contingency crossing
+    goes only to those who may see money (milestones.scan); the finish crossing's email
+    carries cost figures only for them."""
+    project = reminder.target
+    result = selectors.forecast_for(project)
+    money = can_see_money(reminder.user)
+    about_money = reminder.due_slot.startswith(forecast.CONTINGENCY)
+    if about_money:
+        reason = (
+            forecast.contingency_reason(result)
+            if result.passes_contingency
+            else "forecast to pass the contingency before the due date"
+        )
+    else:
+        reason = (
+            forecast.finish_reason(result)
+            if result.finish_on is not None
+            else "forecast to finish beyond the due date and its leeway"
+        )
+    card = forecast.card(result, show_money=money)
+    context = {
+        **project_context(project),
+        "about_money": about_money,
+        "reason": reason,
+        "rows": [row for row in card["rows"] if row["name"] in FORECAST_EMAIL_ROWS],
+    }
+    return make_message(reminder.kind, reminder.recipient, context)
+
+
+# The figures a forecast overrun email states (those the reader may see: forecast.card decides).
+FORECAST_EMAIL_ROWS = {
+    "Schedule performance (SPI)",
+    "Forecast finish",
+    "Cost performance (CPI)",
+    "Estimate at completion, at this efficiency (EAC)",
+    "Estimate at completion, if the rest goes to plan",
+    "Contingency runs out",
+}
+
+
 def freelancer_update(checkin, *, revised=False):
     """To the project's owner: what the freelancer posted through their check-in link."""
     project = checkin.project
@@ -121,6 +165,11 @@ def freelancer_update(checkin, *, revised=False):
         "progress": checkin.freelancer_progress,
         "questions": checkin.freelancer_questions,
         "blockers": checkin.freelancer_blockers,
+        "percent_done": (
+            f"{checkin.freelancer_percent_done}% of “{checkin.freelancer_percent_of.title}”"
+            if checkin.freelancer_percent_done is not None and checkin.freelancer_percent_of
+            else ""
+        ),
         "revised": revised,
         "marked_held": checkin.is_held,
         "record_url": settings.SITE_URL + reverse("milestones:record", args=[checkin.pk]),
@@ -168,6 +217,10 @@ def daily_digest(to, reminders, *, day):
             if reminder.due_slot.endswith("%"):
                 return f"{reminder.due_slot} of the budget is spent"
             return "The budget contingency is used up"
+        if reminder.kind == kind.FORECAST_OVERRUN:
+            if reminder.due_slot.startswith(forecast.CONTINGENCY):
+                return "At this pace the contingency runs out before the due date"
+            return "At this pace the work finishes beyond the due date and its leeway"
         if reminder.kind == kind.ACCESS_TO_REVOKE:
             return (
                 f"Take back {target.freelancer.name}’s {target.get_access_level_display().lower()} "

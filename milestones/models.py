@@ -22,6 +22,11 @@ class MilestoneQuerySet(models.QuerySet):
         """Milestones still to be finished: neither approved nor cancelled."""
         return self.exclude(status__in=Milestone.FINISHED)
 
+    def current(self):
+        """The earliest-due open milestone, or None: the one work is on now, whose declared
+        share done the forecast counts (projects.forecast.current_milestone, same order)."""
+        return self.open().order_by("due_on", "order", "pk").first()
+
 
 class Milestone(models.Model):
     class Status(models.TextChoices):
@@ -111,6 +116,7 @@ class CheckInQuerySet(models.QuerySet):
     def with_writing(self):
         """Check-ins with something a person wrote in them: the owner's notes or the
         freelancer's update. Nothing done to a project as a side effect deletes these."""
+        # The freelancer's share done comes only with their update (freelancer_updated_at).
         written = Q(freelancer_updated_at__isnull=False)
         for field in CHECKIN_WRITTEN_FIELDS:
             written |= ~Q(**{field: ""})
@@ -150,6 +156,13 @@ class CheckIn(models.Model):
     freelancer_on_track = models.CharField(max_length=10, choices=OnTrack, blank=True)
     freelancer_questions = models.TextField(blank=True)
     freelancer_blockers = models.TextField(blank=True)
+    # How much of a milestone the freelancer says is done, and which milestone: the one the
+    # check-in comes before, or the project's current one. Kept with the milestone it was
+    # said of, so a share declared of a milestone since approved never counts for the next.
+    freelancer_percent_done = models.PositiveSmallIntegerField("share done (%)", null=True, blank=True)
+    freelancer_percent_of = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="declared_shares"
+    )
     freelancer_updated_at = models.DateTimeField(null=True, blank=True)
     update_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -159,6 +172,14 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["scheduled_for", "pk"]
+        constraints = [
+            FieldCheckConstraint(
+                condition=Q(freelancer_percent_done__isnull=True) | Q(freelancer_percent_done__lte=100),
+                name="checkin_percent_done_0_to_100",
+                field="freelancer_percent_done",
+                violation_error_message="Say how much is done, from 0 to 100.",
+            ),
+        ]
         indexes = [
             models.Index(fields=["held_on", "scheduled_for"], name="checkin_due_idx"),
             models.Index(fields=["project", "scheduled_for"], name="checkin_project_idx"),
@@ -203,6 +224,7 @@ class Reminder(models.Model):
         ACCESS_TO_REVOKE = "access_to_revoke", "Access to revoke"
         REVIEW_OWED = "review_owed", "Review owed"
         DELIVERABLE_SENT_BACK = "deliverable_sent_back", "Deliverable sent back"
+        FORECAST_OVERRUN = "forecast_overrun", "Forecast overrun"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"

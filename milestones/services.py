@@ -14,7 +14,7 @@ from django.utils import timezone
 from common.history import attribute
 from milestones import emails
 from milestones.links import reachable_checkins
-from milestones.models import CheckIn, ReminderPreference
+from milestones.models import CheckIn, Milestone, ReminderPreference
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,16 @@ UPDATE_FIELDS = {
     "blockers": "freelancer_blockers",
 }
 LINK_CLOSED = "This check-in no longer takes updates."
+PERCENT_DONE_WORDS = "Say how much is done as a whole number from 0 to 100, or leave it empty."
+
+
+def milestone_to_declare(checkin):
+    """The milestone a freelancer says the share done of on this check-in: the one it comes
+    before while that is open, else the project's current (earliest-due open) one; None when
+    every milestone is finished."""
+    if checkin.milestone is not None and checkin.milestone.is_open:
+        return checkin.milestone
+    return Milestone.objects.filter(project_id=checkin.project_id).current()
 
 
 @transaction.atomic
@@ -88,8 +98,12 @@ def post_freelancer_update(
     questions: str = "",
     blockers: str = "",
     by_email: bool = False,
+    percent_done: int | None = None,
 ) -> str:
     """Store the update a freelancer posted through their link, and email the project's owner.
+
+    `percent_done` (0–100, or None for not said) is how much of milestone_to_declare() is
+    done; it is stored with that milestone and earns value in the project's forecast.
 
     Returns "posted", "revised" (a later update replacing an earlier one, owner emailed again)
     or "repeated" (the very update already stored, e.g. a form posted twice: nothing changes
@@ -109,6 +123,10 @@ def post_freelancer_update(
     for field, value in posted.items():
         if len(value) > UPDATE_TEXT_LIMIT:
             errors[field] = f"Keep this under {UPDATE_TEXT_LIMIT} characters (it has {len(value)})."
+    if percent_done is not None and (
+        type(percent_done) is not int or not 0 <= percent_done <= 100  # bool is an int too
+    ):
+        errors["percent_done"] = PERCENT_DONE_WORDS
     if errors:
         raise ValidationError(errors)
 
@@ -123,17 +141,32 @@ def post_freelancer_update(
     if locked is None:
         raise ValidationError(LINK_CLOSED, code="closed")
     stored = {field: getattr(locked, column) for field, column in UPDATE_FIELDS.items()}
+    stored["percent_done"] = locked.freelancer_percent_done
+    posted["percent_done"] = percent_done
     if locked.freelancer_updated_at is not None and stored == posted:
         return "repeated"
     if locked.is_held:
         raise ValidationError(LINK_CLOSED, code="closed")
+    declared_of = milestone_to_declare(locked) if percent_done is not None else None
+    if percent_done is not None and declared_of is None:
+        raise ValidationError(
+            {"percent_done": "Every milestone is finished: there is nothing to say this of."}
+        )
 
     outcome = "posted" if locked.freelancer_updated_at is None else "revised"
     for field, column in UPDATE_FIELDS.items():
         setattr(locked, column, posted[field])
+    locked.freelancer_percent_done = percent_done
+    locked.freelancer_percent_of = declared_of
     locked.freelancer_updated_at = timezone.now()
     locked.update_read_at = None  # the dashboard shows it as unread again
-    changed = [*UPDATE_FIELDS.values(), "freelancer_updated_at", "update_read_at"]
+    changed = [
+        *UPDATE_FIELDS.values(),
+        "freelancer_percent_done",
+        "freelancer_percent_of",
+        "freelancer_updated_at",
+        "update_read_at",
+    ]
     owner = locked.project.owner
     if ReminderPreference.objects.filter(user=owner, updates_mark_held=True).exists():
         locked.held_on = timezone.localdate()
