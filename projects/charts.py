@@ -407,17 +407,7 @@ def portfolio_dots(items, today):
     height = bottom + 26
     for number, dot in enumerate(dots, start=1):
         dot["number"] = number
-        dot["corner_x"], dot["corner_y"] = round(dot["x"] - 5, 1), round(dot["y"] - 5, 1)
-        spot = first_free(number_spots(str(number), dot["x"], dot["y"], marker), taken, (0, 0, WIDTH, height))
-        dot["label"] = None
-        if spot:
-            taken.append(spot)
-            dot["label"] = {
-                "x": round(spot[0], 1),
-                "y": round(spot[1] + ASCENT, 1),
-                "box": spot,
-                "leader": leader(dot["x"], dot["y"], spot, marker),
-            }
+    label_dots(dots, taken, height=height, marker=marker)
     return {
         "width": WIDTH,
         "height": height,
@@ -429,6 +419,25 @@ def portfolio_dots(items, today):
         "labels": list(labels.values()),
         "dots": dots,
     }
+
+
+def label_dots(dots, taken, *, height, marker):
+    """Give each dot its number's label in the first free spot around it (or none when
+    every spot is taken), with a leader line back to the dot; `taken` grows with each."""
+    for dot in dots:
+        dot["corner_x"], dot["corner_y"] = round(dot["x"] - 5, 1), round(dot["y"] - 5, 1)
+        spot = first_free(
+            number_spots(str(dot["number"]), dot["x"], dot["y"], marker), taken, (0, 0, WIDTH, height)
+        )
+        dot["label"] = None
+        if spot:
+            taken.append(spot)
+            dot["label"] = {
+                "x": round(spot[0], 1),
+                "y": round(spot[1] + ASCENT, 1),
+                "box": spot,
+                "leader": leader(dot["x"], dot["y"], spot, marker),
+            }
 
 
 def leader(x, y, box, marker):
@@ -579,20 +588,7 @@ def performance_dots(items):
     taken = [text_box(label["x"], label["y"], [label["text"]], label["anchor"]) for label in labels]
     taken += [(d["x"] - marker, d["y"] - marker, d["x"] + marker, d["y"] + marker) for d in dots]
     height = bottom + 26
-    for dot in dots:
-        dot["corner_x"], dot["corner_y"] = round(dot["x"] - 5, 1), round(dot["y"] - 5, 1)
-        spot = first_free(
-            number_spots(str(dot["number"]), dot["x"], dot["y"], marker), taken, (0, 0, WIDTH, height)
-        )
-        dot["label"] = None
-        if spot:
-            taken.append(spot)
-            dot["label"] = {
-                "x": round(spot[0], 1),
-                "y": round(spot[1] + ASCENT, 1),
-                "box": spot,
-                "leader": leader(dot["x"], dot["y"], spot, marker),
-            }
+    label_dots(dots, taken, height=height, marker=marker)
     return {
         "width": WIDTH,
         "height": height,
