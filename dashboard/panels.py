@@ -24,28 +24,47 @@ NO_SKILL = "No skill recorded"
 
 def projects_needing_attention():
     """Projects in progress whose budget or schedule is amber or red, the worst first:
-    the first rows and the counts, each one query however many projects there are."""
+    the first rows and the counts, in two queries however many projects there are.
+
+    Health is worked out once per project in progress, in the query that ranks them and
+    counts them (as window counts beside the first ranks); only the first few rows are
+    then read with what the panel shows of them."""
     in_progress = Project.objects.in_progress().with_health()
-    troubled = in_progress.filter(health_rank__lt=RANK[GREEN])
-    rows = list(troubled.select_related("freelancer").order_by("health_rank", "due_on", "pk")[:PANEL_ROWS])
-    counts = in_progress.aggregate(
-        total=Count("pk"), troubled=Count("pk", filter=Q(health_rank__lt=RANK[GREEN]))
+    troubled = Q(health_rank__lt=RANK[GREEN])
+    ranked = list(
+        in_progress.annotate(troubled=Window(Count("pk", filter=troubled)), total=Window(Count("pk")))
+        .order_by("health_rank", "due_on", "pk")
+        .values_list("pk", "health_rank", "troubled", "total")[:PANEL_ROWS]
     )
-    return rows, counts["troubled"], counts["total"]
+    worst = [pk for pk, rank, _, _ in ranked if rank < RANK[GREEN]]
+    found = in_progress.select_related("freelancer").in_bulk(worst)
+    troubled_count, total = ranked[0][2:] if ranked else (0, 0)
+    return [found[pk] for pk in worst], troubled_count, total
 
 
 def week_checkins(now):
-    """Check-ins due within a week, overdue ones first."""
+    """Check-ins due within a week and those missed in the past week, oldest first.
+
+    A check-in missed before that is not this week's news: the check-ins page, the project's
+    page and the missed-check-in and gone-quiet reminders hold it. The bound also keeps the
+    panel cheap: missed check-ins of finished projects stay planned for good, so read in date
+    order from the beginning (checkin_planned_idx) the first rows would come after all of them.
+    """
     return list(
         CheckIn.objects.planned()
-        .filter(project__in=Project.objects.in_progress(), scheduled_for__lt=now + WEEK)
+        .filter(
+            project__in=Project.objects.in_progress(),
+            scheduled_for__gte=now - WEEK,
+            scheduled_for__lt=now + WEEK,
+        )
         .select_related("project__freelancer", "milestone")
-        .order_by("scheduled_for")[:PANEL_ROWS]
+        .order_by("scheduled_for", "pk")[:PANEL_ROWS]
     )
 
 
 def week_milestones(now):
-    """Open milestones due within a week, overdue ones first."""
+    """Open milestones due within a week, overdue ones first: read in date order through
+    milestone_open_due_idx, which leaves out the finished ones (nine in ten, all in the past)."""
     today = timezone.localdate(now)
     return list(
         Milestone.objects.open()
@@ -66,16 +85,21 @@ def unread_updates():
 
 def pipeline():
     """How many freelancers are at each stage, and the first few in vetting or trial who
-    wait on something, with how many wait: three queries however many freelancers there are."""
+    wait on something, with how many wait: two queries however many freelancers there are.
+
+    Whether one waits is worked out once per freelancer in vetting or trial: the count
+    rides along the first rows as a window count."""
     active = Freelancer.objects.hireable()
     counts = dict(active.order_by().values_list("status").annotate(n=Count("pk")))
     stages = [(label, counts.get(value, 0), value) for value, label in Freelancer.Status.choices]
-    waiting = (
+    waiting = list(
         active.filter(status__in=[Freelancer.Status.VETTING, Freelancer.Status.TRIAL])
         .with_vetting()
         .vetting_incomplete()
+        .annotate(waiting_count=Window(Count("pk")))
+        .order_by("name", "pk")[:PANEL_ROWS]
     )
-    return stages, list(waiting.order_by("name", "pk")[:PANEL_ROWS]), waiting.count()
+    return stages, waiting, waiting[0].waiting_count if waiting else 0
 
 
 @dataclass
