@@ -59,9 +59,11 @@ def checkin_sections(*, projects=None, upcoming_days=UPCOMING_DAYS, now=None):
         later = upcoming.filter(scheduled_for__gte=horizon)
         upcoming = upcoming.filter(scheduled_for__lt=horizon)
     held_since = timezone.localdate(now) - datetime.timedelta(days=RECENTLY_HELD_DAYS)
-    missed_since = now - datetime.timedelta(days=MISSED_DAYS)
+    recently_missed = checkins.overdue(now).filter(
+        scheduled_for__gte=now - datetime.timedelta(days=MISSED_DAYS)
+    )
     return {
-        "overdue": checkins.overdue(now).filter(scheduled_for__gte=missed_since).order_by("scheduled_for", "pk"),
+        "overdue": recently_missed.order_by("scheduled_for", "pk"),
         "upcoming": upcoming,
         "later": later,
         "held": checkins.held().filter(held_on__gte=held_since).order_by("-held_on", "-scheduled_for", "-pk"),
@@ -87,7 +89,9 @@ def checkin_list(request):
     # Each section pages on its own and counts no further than COUNT_LIMIT, so the page
     # costs the same however many check-ins there are.
     sections = {
-        name: paginate(request, checkins, per_page=SECTION_ROWS, param=f"{name}_page", count_limit=COUNT_LIMIT)
+        name: paginate(
+            request, checkins, per_page=SECTION_ROWS, param=f"{name}_page", count_limit=COUNT_LIMIT
+        )
         for name, checkins in sections.items()
     }
     # The link that switches between the next few days and every upcoming check-in.

@@ -271,7 +271,9 @@ def test_a_project_without_check_ins_says_so_when_filtered(owner_client):
 
 
 def test_a_title_no_project_in_progress_has_finds_nothing(owner_client):
-    CheckInFactory(project=ProjectFactory(title="Done job", status=Project.Status.COMPLETED), scheduled_for=in_days(-1))
+    CheckInFactory(
+        project=ProjectFactory(title="Done job", status=Project.Status.COMPLETED), scheduled_for=in_days(-1)
+    )
     CheckInFactory(scheduled_for=in_days(-1))
 
     response = owner_client.get(LIST, {"project": "Done job"})
