@@ -26,20 +26,25 @@ def projects_needing_attention():
     """Projects in progress whose budget or schedule is amber or red, the worst first:
     the first rows and the counts, in two queries however many projects there are.
 
-    Health is worked out once per project in progress, in the query that ranks them and
-    counts them (as window counts beside the first ranks); only the first few rows are
-    then read with what the panel shows of them."""
+    The first query works out each project's health once, to group them by level: it
+    returns the first few of each level (by due date) and how many each level holds. The
+    second reads the rows shown with what the panel says of them."""
     in_progress = Project.objects.in_progress().with_health()
-    troubled = Q(health_rank__lt=RANK[GREEN])
-    ranked = list(
-        in_progress.annotate(troubled=Window(Count("pk", filter=troubled)), total=Window(Count("pk")))
+    level = F("health_rank")
+    firsts = list(
+        in_progress.annotate(
+            place=Window(RowNumber(), partition_by=level, order_by=[F("due_on").asc(), F("pk").asc()]),
+            at_level=Window(Count("pk"), partition_by=level),
+        )
+        .filter(place__lte=PANEL_ROWS)
         .order_by("health_rank", "due_on", "pk")
-        .values_list("pk", "health_rank", "troubled", "total")[:PANEL_ROWS]
+        .values_list("pk", "health_rank", "at_level")
     )
-    worst = [pk for pk, rank, _, _ in ranked if rank < RANK[GREEN]]
+    counts = {rank: count for _, rank, count in firsts}
+    worst = [pk for pk, rank, _ in firsts if rank < RANK[GREEN]][:PANEL_ROWS]
     found = in_progress.select_related("freelancer").in_bulk(worst)
-    troubled_count, total = ranked[0][2:] if ranked else (0, 0)
-    return [found[pk] for pk in worst], troubled_count, total
+    troubled = sum(count for rank, count in counts.items() if rank < RANK[GREEN])
+    return [found[pk] for pk in worst], troubled, sum(counts.values())
 
 
 def week_checkins(now):

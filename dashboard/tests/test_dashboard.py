@@ -153,8 +153,8 @@ def fill(count):
 def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_assert_num_queries, count):
     fill(count)
 
-    # session, user; the projects in progress ranked by health, with how many need
-    # attention and how many there are; the first of those needing attention;
+    # session, user; the projects in progress by health level: the first few of each
+    # level and how many each holds; those shown as needing attention;
     # this week's check-ins; this week's milestones; stage counts; the first
     # freelancers waiting on vetting, with how many wait; unread updates; the bench's
     # count per skill and its first names per skill; reviews owed; user
