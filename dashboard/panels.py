@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from common.policy import can_see_money
 from freelancers.models import AccessGrant, Freelancer
-from milestones.models import CheckIn, Milestone, Reminder
+from milestones.models import CheckIn, EmailReply, Milestone, Reminder
 from projects import forecast, selectors
 from projects.health import GREEN, RANK
 from projects.models import Project
@@ -224,6 +224,8 @@ PANEL_PERMISSIONS = {
     "bench": ("freelancers.view_freelancer",),
     "overdue_grants": ("freelancers.view_accessgrant",),
     "failed_reminders": ("milestones.view_reminder",),
+    # Who may approve or discard them, as on the held replies page.
+    "held_replies": ("milestones.change_checkin",),
 }
 
 
@@ -264,4 +266,8 @@ def dashboard(user, now=None):
         )
     if "failed_reminders" in allowed:
         context["failed_reminders"] = Reminder.objects.filter(state=Reminder.State.FAILED).count()
+    if "held_replies" in allowed:
+        # A reply from another address than the one emailed waits for the owner: said here, so
+        # a freelancer's answer from their other mailbox is not left unseen.
+        context["held_replies"] = EmailReply.objects.filter(state=EmailReply.State.HELD).count()
     return context

@@ -160,8 +160,9 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_asser
     # this week's check-ins; this week's milestones; stage counts; the first
     # freelancers waiting on vetting, with how many wait; unread updates; the bench's
     # count per skill and its first names per skill; reviews owed; user
-    # permissions, group permissions; overdue grants; failed reminders; heartbeat.
-    with django_assert_num_queries(19):
+    # permissions, group permissions; overdue grants; failed reminders; held replies;
+    # heartbeat.
+    with django_assert_num_queries(20):
         response = owner_client.get(DASHBOARD)
     assert response.status_code == HTTPStatus.OK
 

@@ -536,6 +536,21 @@ def test_the_owner_sees_held_replies_and_approving_one_posts_it(checkin, owner, 
     assert Deliverable.objects.count() == 1
 
 
+def test_the_dashboard_says_how_many_replies_wait_for_the_owner_until_they_decide(checkin, owner, client):
+    client.force_login(owner)
+    assert "waiting for you" not in client.get(reverse("dashboard")).text
+    receive(reply_from_elsewhere(checkin))
+    receive(reply_from_elsewhere(checkin, text="And the second part is done too."))
+
+    dashboard = client.get(reverse("dashboard")).text
+    assert "2 replies by email are waiting for you." in dashboard
+    assert reverse("milestones:held_replies") in dashboard
+
+    for held in EmailReply.objects.all():
+        client.post(reverse("milestones:discard_reply", args=[held.pk]))
+    assert "waiting for you" not in client.get(reverse("dashboard")).text
+
+
 def test_a_discarded_reply_posts_nothing(checkin, owner, client):
     receive(reply_from_elsewhere(checkin))
     held = EmailReply.objects.get()
