@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "outsourcing.apps.LoginAttemptsConfig",  # django-axes
+    # Two-factor login: authenticator apps (TOTP) and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_celery_beat",
     "simple_history",
@@ -45,6 +49,8 @@ INSTALLED_APPS = [
     "projects",
     "milestones",
     "dashboard",
+    # After the django_otp plugins, so its admin replaces theirs.
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A password alone opens no page to someone who must give a second factor.
+    "accounts.middleware.SecondFactorMiddleware",
     # Shows a logged-in user's pages in the time zone they chose.
     "milestones.time_zones.ReaderTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -117,11 +125,24 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Failures are forgotten once the whole login succeeds, second factor included
+# (accounts/two_factor.py), not when the password alone is right: otherwise a stolen
+# password would reset the count of wrong codes with every new try.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Behind the proxy, count failures against the client, not the proxy everyone shares.
 AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
+
+# Two-factor login: whose role requires a code from an authenticator app after the password
+# (owners, superusers, assistants; comma-separated). Anyone else may turn it on for themselves.
+MFA_REQUIRED_FOR = env.word_set(
+    "MFA_REQUIRED_FOR", "owners,superusers", allowed={"owners", "superusers", "assistants"}
+)
+# The name the authenticator app shows beside the code.
+OTP_TOTP_ISSUER = env.text("OTP_TOTP_ISSUER", "Helping Hands")
+# The admin never shows a person's secret key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Times are stored in UTC and shown in TIME_ZONE.
 LANGUAGE_CODE = "en-us"
