@@ -55,7 +55,8 @@ def read_env_file(path=None):
 
 
 def text(name, default=""):
-    return os.environ.get(name, default).strip()
+    # Empty counts as unset: a .env copied from .env.example says NAME= for "the default".
+    return os.environ.get(name, "").strip() or default
 
 
 def required_in_production(name, *, debug, development_default):

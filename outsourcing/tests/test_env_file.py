@@ -51,6 +51,14 @@ def test_without_a_port_the_app_is_on_8000(env_file):
     )
 
 
+def test_the_example_env_file_copied_as_it_is_gives_the_defaults(env_file):
+    env_file.write_text((ROOT / ".env.example").read_text())
+
+    assert manage("shell", "--no-imports", "-c", SHOW_SETTINGS, env_file=env_file) == (
+        "8000 http://127.0.0.1:8000"
+    )
+
+
 def test_a_port_in_the_env_file_reaches_manage_py_commands(env_file):
     env_file.write_text("# where the app runs\nPORT=8123\n")
 
