@@ -11,7 +11,7 @@ from pathlib import Path
 
 from csp.constants import NONE, SELF
 
-from outsourcing import env
+from outsourcing import env, sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id (common/request_id.py).
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses NUL characters and impossible dates before anything looks them up.
@@ -300,10 +302,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Logs go to the console. With DEBUG off each line is one JSON object carrying the request id
+# (common/json_logs.py), for a log collector; development keeps plain lines for a person.
+LOG_FORMAT = env.text("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise env.ConfigurationError("LOG_FORMAT", f"must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "common.json_logs.JsonFormatter"}, "text": {"format": "%(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
     "loggers": {
         # Axes logs every successful login at INFO; keep its warnings only.
@@ -312,3 +320,12 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+# The worker logs through the same handler, so its lines are JSON too, instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"
+
+# Errors are reported to Sentry when SENTRY_DSN is set (outsourcing/sentry.py), without personal data.
+SENTRY_DSN = env.text("SENTRY_DSN")
+if SENTRY_DSN:
+    sentry.start(
+        SENTRY_DSN, environment=env.text("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+    )

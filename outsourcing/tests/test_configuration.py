@@ -37,6 +37,7 @@ def manage(*args, **environment):
         ("CELERY_BROKER_URL", "redis://localhost:notaport/0", "CELERY_BROKER_URL is not a usable broker URL"),
         ("CELERY_BROKER_URL", "filesystem://", "CELERY_BROKER_URL must name a folder"),
         ("DEBUG", "maybe", "DEBUG must be true or false"),
+        ("MFA_REQUIRED_FOR", "owners,everyone", "MFA_REQUIRED_FOR may only name assistants, owners"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_with_one_line_naming_it(variable, value, complaint):
