@@ -51,14 +51,14 @@ def add_to_task_message(headers=None, **kwargs):
         headers.setdefault("request_id", request_id)
 
 
-def task_started(task=None, task_id=None, **kwargs):
+def task_started(task, task_id, **kwargs):
     """task_prerun: the task's log lines carry the id of the request that enqueued it."""
-    request_id = getattr(task.request, "request_id", None) if task is not None else None
+    request_id = getattr(task.request, "request_id", None)
     task.request.request_id_token = current.set(request_id or task_id)
 
 
-def task_ended(task=None, **kwargs):
+def task_ended(task, **kwargs):
     """task_postrun: the worker process goes on to its next task without this id."""
-    token = getattr(task.request, "request_id_token", None) if task is not None else None
+    token = getattr(task.request, "request_id_token", None)
     if token is not None:
         current.reset(token)
