@@ -4,7 +4,13 @@ import pytest
 from django.contrib.auth.models import Group
 
 from common.roles import ASSISTANT, OWNER
+from milestones.tests import processes
 from outsourcing.tests import logins
+
+# An S3-compatible server (moto's, started once per run) and an empty bucket per test, for
+# every app's tests: the fixtures live with the other real processes tests start.
+s3_server = processes.s3_server
+s3_storage = processes.s3_storage
 
 
 def make_user(django_user_model, username, role=None, **extra):

@@ -19,6 +19,15 @@ REASON_LENGTH = 100
 EVENTS = {"archived_at": ("Restored", "Archived")}
 
 
+def attribute(instance, user, reason=""):
+    """`instance` with its next history record attributed to `user` and, when given,
+    `reason` (django-simple-history reads both when the instance is saved or deleted)."""
+    instance._history_user = user
+    if reason:
+        instance._change_reason = reason[:REASON_LENGTH]
+    return instance
+
+
 def recent_changes(history, limit=10):
     """The latest `limit` records of a django-simple-history manager, each with its
     words: a `headline` saying who did what, never only "Changed by", and `changes`

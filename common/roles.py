@@ -30,6 +30,9 @@ ASSISTANT_PERMISSIONS = {
     "projects.review": ("view",),
     "milestones.milestone": VIEW_AND_EDIT,
     "milestones.checkin": VIEW_AND_EDIT,
+    # As check-ins: an Assistant reads, adds and reviews delivered files (accepting one and
+    # approving its milestone also needs change_milestone, which they have), never deletes.
+    "milestones.deliverable": VIEW_AND_EDIT,
 }
 
 

@@ -1,13 +1,11 @@
 import re
-from pathlib import PurePath
 
-import filetype
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from common.dates import date_range_formfield, validate_typed_date
+from common.uploads import HEAD_BYTES, allowed_files_help, check_file, clean_file_name
 from freelancers.models import (
     AccessGrant,
     Freelancer,
@@ -21,29 +19,6 @@ from freelancers.models import (
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
-
-# What a work sample may be, by the type read from the file's bytes, with the
-# file name endings each type may carry. Anything else (HTML, scripts,
-# programs) is refused, whatever its name says.
-SAMPLE_TYPES = {
-    "application/pdf": {".pdf"},
-    "image/png": {".png"},
-    "image/jpeg": {".jpg", ".jpeg"},
-    "image/gif": {".gif"},
-    "image/webp": {".webp"},
-    # Office files are ZIP archives inside; a short read may only see that.
-    "application/zip": {".zip", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp"},
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {".docx"},
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {".xlsx"},
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {".pptx"},
-    "application/vnd.oasis.opendocument.text": {".odt"},
-    "application/vnd.oasis.opendocument.spreadsheet": {".ods"},
-    "application/vnd.oasis.opendocument.presentation": {".odp"},
-    "application/msword": {".doc"},
-    "application/vnd.ms-excel": {".xls"},
-    "application/vnd.ms-powerpoint": {".ppt"},
-}
-ALLOWED_SAMPLE_NAMES = "PDF, PNG, JPEG, GIF, WebP, Word, Excel, PowerPoint, OpenDocument or ZIP"
 
 
 class FreelancerForm(forms.ModelForm):
@@ -163,31 +138,15 @@ class WorkSampleForm(forms.ModelForm):
         model = WorkSample
         fields = ["title", "url", "file", "rating", "notes"]
         widgets = {"notes": SHORT_TEXT, "rating": forms.NumberInput(attrs={"min": 1, "max": 5})}
-        help_texts = {"file": f"{ALLOWED_SAMPLE_NAMES}; at most {filesizeformat(settings.UPLOAD_MAX_BYTES)}."}
+        help_texts = {"file": lazy(allowed_files_help, str)()}
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if not upload or upload == self.instance.file:
             return upload
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                f"This file is {filesizeformat(upload.size)}; the limit is "
-                f"{filesizeformat(settings.UPLOAD_MAX_BYTES)}."
-            )
-        kind = filetype.guess(upload.read(8192))
+        mime = check_file(name=upload.name, size=upload.size, head=upload.read(HEAD_BYTES))
         upload.seek(0)
-        mime = kind.mime if kind else None
-        suffix = PurePath(upload.name).suffix.lower()
-        if mime not in SAMPLE_TYPES:
-            raise forms.ValidationError(
-                f"This file's content is not a {ALLOWED_SAMPLE_NAMES} file, whatever its name says."
-            )
-        if suffix not in SAMPLE_TYPES[mime]:
-            raise forms.ValidationError(
-                f"The file is named {suffix or 'without an ending'} but its content is "
-                f"{kind.extension.upper()}. Rename it or upload the right file."
-            )
-        self.instance.original_filename = PurePath(upload.name).name[:200]
+        self.instance.original_filename = clean_file_name(upload.name)
         self.instance.content_type = mime
         return upload
 

@@ -8,13 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from common.history import attribute
 from freelancers.models import AccessGrant, Freelancer, Skill, normalize_skill_name
-
-
-def _by(instance, user):
-    # django-simple-history records this user as the author of the change.
-    instance._history_user = user
-    return instance
 
 
 @transaction.atomic
@@ -22,7 +17,7 @@ def save_freelancer(*, freelancer, skills, new_skill_names=(), by=None):
     """Save a freelancer typed in a form with their skills, all or nothing; a new skill name
     that the database already knows (in any case or Unicode form) means that skill."""
     freelancer.full_clean()
-    _by(freelancer, by).save()
+    attribute(freelancer, by).save()
     freelancer.skills.set([*skills, *(skill_named(name) for name in new_skill_names)])
     return freelancer
 
@@ -44,7 +39,7 @@ def change_status(*, freelancer, status, by=None):
     current = Freelancer.objects.select_for_update().get(pk=freelancer.pk)
     current.status = status
     current.full_clean()
-    _by(current, by).save(update_fields=["status", "updated_at"])
+    attribute(current, by).save(update_fields=["status", "updated_at"])
     freelancer.status = status
     return current
 
@@ -56,7 +51,7 @@ def mark_do_not_hire(*, freelancer, reason, by=None):
         raise ValidationError({"do_not_hire_reason": "Say why this freelancer must not be hired."})
     freelancer.do_not_hire = True
     freelancer.do_not_hire_reason = reason
-    _by(freelancer, by).save(update_fields=["do_not_hire", "do_not_hire_reason", "updated_at"])
+    attribute(freelancer, by).save(update_fields=["do_not_hire", "do_not_hire_reason", "updated_at"])
     return freelancer
 
 
@@ -65,7 +60,7 @@ def archive_freelancer(*, freelancer, by=None):
     """Hide a freelancer from lists; the record and its history stay."""
     if freelancer.archived_at is None:
         freelancer.archived_at = timezone.now()
-        _by(freelancer, by).save(update_fields=["archived_at", "updated_at"])
+        attribute(freelancer, by).save(update_fields=["archived_at", "updated_at"])
     return freelancer
 
 
@@ -73,7 +68,7 @@ def archive_freelancer(*, freelancer, by=None):
 def restore_freelancer(*, freelancer, by=None):
     if freelancer.archived_at is not None:
         freelancer.archived_at = None
-        _by(freelancer, by).save(update_fields=["archived_at", "updated_at"])
+        attribute(freelancer, by).save(update_fields=["archived_at", "updated_at"])
     return freelancer
 
 
@@ -93,7 +88,7 @@ def record_revocation(*, grant, revoked_on, by):
         raise ValidationError({"revoked_on": "Access cannot be revoked before it was granted."})
     current.revoked_on = grant.revoked_on = revoked_on
     current.revoked_by = grant.revoked_by = by
-    _by(current, by).save(update_fields=["revoked_on", "revoked_by"])
+    attribute(current, by).save(update_fields=["revoked_on", "revoked_by"])
     return current
 
 
@@ -103,6 +98,6 @@ def mark_references_contacted(*, references, on, by=None):
     changed = 0
     for reference in references.filter(contacted_on__isnull=True):
         reference.contacted_on = on
-        _by(reference, by).save(update_fields=["contacted_on"])
+        attribute(reference, by).save(update_fields=["contacted_on"])
         changed += 1
     return changed

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.freelancer_list, name="list"),
     path("new/", views.freelancer_create, name="create"),
     path("access/", views.access_register, name="access"),
+    path("names/", views.freelancer_names, name="names"),
     path("samples/<int:pk>/file/", views.sample_file, name="sample_file"),
     path("<int:pk>/", views.freelancer_detail, name="detail"),
     path("<int:pk>/edit/", views.freelancer_edit, name="edit"),

@@ -3,7 +3,8 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.db.models import Q
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,6 +12,7 @@ from common.history import describe_edit, explain, recent_changes
 from common.lists import paginate
 from common.policy import can_see_access_grants, can_see_money, history_for, withhold_money_fields
 from freelancers import services
+from freelancers.fields import NAMES_LIMIT, label
 from freelancers.forms import (
     AccessGrantForm,
     DoNotHireForm,
@@ -78,6 +80,25 @@ def freelancer_list(request):
     return render(
         request, "freelancers/freelancer_list.html", {"form": form, **paginate(request, freelancers)}
     )
+
+
+@permission_required("freelancers.view_freelancer", raise_exception=True)
+def freelancer_names(request):
+    """Suggestions for a field that chooses a freelancer (freelancers/fields.py): the first
+    NAMES_LIMIT whose name or email holds what was typed, as JSON. scope=hireable leaves
+    out those marked do-not-hire, as a backup's or an assignment's field does."""
+    typed = request.GET.get("q", "").strip()[:100]
+    found = (
+        Freelancer.objects.hireable()
+        if request.GET.get("scope") == "hireable"
+        else Freelancer.objects.active()
+    )
+    if typed:
+        found = found.filter(Q(name__icontains=typed) | Q(email__icontains=typed))
+    names = [
+        label(freelancer) for freelancer in found.order_by("name", "pk").only("name", "email")[:NAMES_LIMIT]
+    ]
+    return JsonResponse({"results": names})
 
 
 @permission_required("freelancers.view_freelancer", raise_exception=True)
@@ -269,7 +290,12 @@ def access_register(request):
 
 @permission_required("freelancers.view_worksample", raise_exception=True)
 def sample_file(request, pk):
-    """Send an uploaded sample as a download, never shown inline by the browser."""
+    """Send an uploaded sample as a download, never shown inline by the browser.
+
+    The file is streamed through this view from whichever storage holds it, never handed out
+    as a presigned S3 link: the bucket needs no public endpoint, a link cannot be passed on,
+    and the download headers (attachment, type, nosniff) stay ours. Samples are small
+    (UPLOAD_MAX_MB), so a web worker is not held long."""
     sample = get_object_or_404(WorkSample.objects.exclude(file=""), pk=pk)
     try:
         handle = sample.file.open("rb")

@@ -1,13 +1,14 @@
 """The Django admin for milestones and check-ins: bulk status edits, export, history;
-and the project's admin page with its milestones inline.
+and the project's admin page (milestones/project_admin.py), with its milestones inline.
 
-A milestone is saved through projects.services.save_milestones, as on the project
+A milestone is saved through milestones.project_services.save_milestones, as on the project
 form: it keeps to its project's due date plus leeway (Milestone.clean_fields), more
 than the budget plus contingency needs the confirmation box, and the active project's
-check-ins follow it. A status change goes through projects.services.set_milestone_status.
+check-ins follow it. A status change goes through milestones.project_services.set_milestone_status.
 What came of a check-in is recorded on the check-ins page, which checks the date and
 keeps who recorded it. The owner revokes anyone's calendar feed here.
-The reminder log is here to read, and a failed reminder to retry.
+The reminder log is here to read, and a failed reminder to retry. Delivered files are
+here to read and find.
 """
 
 import datetime
@@ -16,76 +17,23 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 
 from common.admin_autocomplete import CheckedAutocompleteAdminMixin
-from common.admin_inlines import CappedInline, CappedInlineFormSet
 from common.admin_paging import LargeTableAdmin
-from common.admin_policy import PolicyAdmin, PolicyInline
+from common.admin_policy import PolicyAdmin
 from common.form_errors import add_service_errors
 from common.history import HistoryAdmin
 from common.money import format_money
-from milestones import scan, tasks
-from milestones.models import CalendarFeed, CheckIn, Milestone, Reminder
+from milestones import project_services, scan, tasks
+from milestones.models import CalendarFeed, CheckIn, Deliverable, Milestone, Reminder
+from milestones.project_admin import ProjectAdmin
 from milestones.resources import MilestoneResource
-from projects import services
-from projects.admin import HistoryExportAdmin, ProjectAdmin
+from projects.admin import HistoryExportAdmin
 from projects.models import Project
 
-# The project's admin with its milestones -------------------------------------
-
-
-class MilestoneInlineFormSet(CappedInlineFormSet):
-    """Each row's due date is checked by its milestone (Milestone.clean_fields) against the
-    project as edited on the same page; the rows together by the service's plan rule."""
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean(self):
-        super().clean()
-        project = self.instance
-        if any(self.errors) or project.due_on is None or project.budget is None:
-            return
-        rows = [
-            form.instance for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
-        ]
-        # The project form's confirmation box, read from the same post: the formset is checked apart.
-        confirmed = forms.CheckboxInput().value_from_datadict(self.data, self.files, "confirm_over_budget")
-        try:
-            services.check_plan(project=project, milestones=rows, confirm_over_budget=confirmed, by=self.user)
-        except ValidationError as error:
-            raise ValidationError(error.messages) from None
-
-
-class MilestoneInline(CappedInline, PolicyInline, admin.TabularInline):
-    model = Milestone
-    checks_the_plan = True  # its formset takes the user (ProjectAdmin.get_formset_kwargs)
-    money_fields = ("amount",)
-    formset = MilestoneInlineFormSet
-    extra = 0
-    fields = ("order", "title", "due_on", "amount", "status")
-
-
-# projects.admin registers the project admin without milestones, which it may not import;
-# this layer adds them, saved with the project by the same service as the project form.
-admin.site.unregister(Project)
-
-
-@admin.register(Project)
-class ProjectWithMilestonesAdmin(ProjectAdmin):
-    inlines = [MilestoneInline, *ProjectAdmin.inlines]
-
-    def milestone_plan(self, formsets):
-        plan = next((formset for formset in formsets if formset.model is Milestone), None)
-        if plan is None:
-            return (), ()
-        return plan.save(commit=False), plan.deleted_objects
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is Milestone:
-            return  # saved with the project by the service, in save_related
-        super().save_formset(request, form, formset, change)
+# The project's admin page works on a project with its milestones (milestones/project_admin.py).
+admin.site.register(Project, ProjectAdmin)
 
 
 class MilestoneAdminForm(forms.ModelForm):
@@ -107,9 +55,9 @@ class MilestoneAdminForm(forms.ModelForm):
         if self.errors or project is None:
             return
         try:
-            services.check_plan(
+            project_services.check_plan(
                 project=project,
-                milestones=services.plan_after(project=project, milestones=[self.instance]),
+                milestones=project_services.plan_after(project=project, milestones=[self.instance]),
                 confirm_over_budget=self.cleaned_data.get("confirm_over_budget", False),
                 by=self.user,
             )
@@ -152,9 +100,9 @@ class MilestoneAdmin(LargeTableAdmin, PolicyAdmin, HistoryExportAdmin):
 
     def save_model(self, request, obj, form, change):
         if change and form.changed_data == ["status"]:
-            services.set_milestone_status(milestone=obj, status=obj.status, by=request.user)
+            project_services.set_milestone_status(milestone=obj, status=obj.status, by=request.user)
             return
-        services.save_milestones(
+        project_services.save_milestones(
             project=obj.project,
             milestones=[obj],
             confirm_over_budget=form.cleaned_data.get("confirm_over_budget", False),
@@ -352,3 +300,53 @@ class ReminderAdmin(LargeTableAdmin, admin.ModelAdmin):
                 f"{skipped} selected reminder(s) had not failed and were left as they were.",
                 messages.INFO,
             )
+
+
+@admin.register(Deliverable)
+class DeliverableAdmin(LargeTableAdmin, HistoryAdmin):
+    """The files freelancers delivered, to read and find. They arrive through
+    milestones.deliverables (reply emails, the check-in link, the owner's upload) and are
+    accepted or sent back on the project page, where the rules and the email are; so here
+    nothing is added, edited or deleted."""
+
+    list_display = ("name", "project", "milestone", "sender_email", "channel", "state", "received_at")
+    list_filter = ("state", "channel")
+    list_select_related = ("project", "milestone")
+    search_fields = ("name", "sender_email")
+    # Newest first, as the project page lists them.
+    ordering = ("-received_at", "-pk")
+    fields = (
+        "project",
+        "milestone",
+        "checkin",
+        "name",
+        "download",
+        "size",
+        "content_type",
+        "sender_email",
+        "freelancer",
+        "uploaded_by",
+        "received_at",
+        "channel",
+        "state",
+        "is_final",
+        "owner_note",
+        "reviewed_at",
+        "reviewed_by",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A file someone delivered is kept; nothing deletes it.
+        return False
+
+    @admin.display(description="file")
+    def download(self, deliverable):
+        # Through the permission-checked download, never the storage's own address.
+        return format_html('<a href="{}">Download</a>', deliverable.get_download_url())

@@ -38,6 +38,8 @@ def reminder(reminder):
     """The email for one Reminder row, chosen by its kind and whether it goes to the freelancer."""
     target = reminder.target
     kind = reminder.Kind
+    if reminder.kind == kind.DELIVERABLE_SENT_BACK:
+        return deliverable_sent_back(target, to=reminder.recipient)
     if reminder.kind in {kind.CHECKIN_UPCOMING, kind.CHECKIN_MISSED}:
         to_freelancer = reminder.user is None
         zone = freelancer_zone(target.project.freelancer) if to_freelancer else user_zone(reminder.user_id)
@@ -100,6 +102,21 @@ def freelancer_update(checkin, *, revised=False):
         "record_url": settings.SITE_URL + reverse("milestones:record", args=[checkin.pk]),
     }
     return make_message("freelancer_update", project.owner.email, context)
+
+
+def deliverable_sent_back(deliverable, *, to):
+    """To the freelancer: the owner sent a file they delivered back, and says what to change."""
+    project = deliverable.project
+    reviewer = deliverable.reviewed_by
+    context = {
+        **project_context(project),
+        "milestone_title": deliverable.milestone.title if deliverable.milestone else "",
+        "file_name": deliverable.name,
+        "received_at": for_reader(deliverable.received_at, freelancer_zone(project.freelancer)),
+        "note": deliverable.owner_note,
+        "reviewer_name": (reviewer.get_full_name() or reviewer.get_username()) if reviewer else "",
+    }
+    return make_message("deliverable_sent_back", to, context)
 
 
 def daily_digest(to, reminders, *, day):

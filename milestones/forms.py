@@ -1,10 +1,21 @@
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
+from django.utils.functional import lazy
 
-from milestones.models import CheckIn, Reminder, ReminderPreference
+from common.dates import date_range_formfield
+from common.form_errors import add_service_errors
+from common.uploads import HEAD_BYTES, allowed_files_help, check_file
+from milestones import project_services
+from milestones.deliverables import NOTE_LIMIT
+from milestones.models import CheckIn, Milestone, Reminder, ReminderPreference
 from milestones.services import UPDATE_TEXT_LIMIT, check_held_on
 from milestones.time_zones import zone_choices
+from projects.models import Project
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
@@ -114,13 +125,18 @@ class FreelancerUpdateForm(forms.Form):
     )
 
 
+def chosen_kinds():
+    """The kinds of reminder a user chooses to receive or not on their settings page."""
+    return [kind for kind in Reminder.Kind.values if kind not in Reminder.SENT_ON_ACTION]
+
+
 class ReminderPreferenceForm(forms.ModelForm):
     """What one user receives: a box per kind of reminder (ticked is received) and how;
     and the time zone their emails and pages show times in."""
 
     receive = forms.MultipleChoiceField(
         label="Email me about",
-        choices=Reminder.Kind.choices,
+        choices=[(kind, label) for kind, label in Reminder.Kind.choices if kind in chosen_kinds()],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="A kind left unticked is not sent about your projects, to you or to your freelancers.",
@@ -143,7 +159,7 @@ class ReminderPreferenceForm(forms.ModelForm):
         self.order_fields(["receive", *self.Meta.fields])
         site_zone = ("", f"The site's time zone ({settings.TIME_ZONE})")
         self.fields["time_zone"].choices = [site_zone, *zone_choices()]
-        self.fields["receive"].initial = [kind for kind in Reminder.Kind.values if self.instance.wants(kind)]
+        self.fields["receive"].initial = [kind for kind in chosen_kinds() if self.instance.wants(kind)]
         self.fields["daily_digest"].help_text = (
             f"Instead of one email per reminder, one email each morning from "
             f"{settings.REMINDER_DIGEST_HOUR}:00 listing everything due. Your freelancers' "
@@ -152,5 +168,136 @@ class ReminderPreferenceForm(forms.ModelForm):
 
     def save(self, commit=True):
         receive = set(self.cleaned_data["receive"])
-        self.instance.muted_kinds = [kind for kind in Reminder.Kind.values if kind not in receive]
+        self.instance.muted_kinds = [kind for kind in chosen_kinds() if kind not in receive]
         return super().save(commit)
+
+
+class MilestoneForm(forms.ModelForm):
+    """One row of the project form's milestone table.
+
+    Amount and order start blank rather than at the model's 0: nobody reads a 0 they did not
+    type as their own, and an untouched spare row stays unchanged, so it is skipped. Left
+    blank, the amount is 0 and the order is the row's position in the table.
+    """
+
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_on", "amount", "status", "order"]
+        widgets = {"due_on": DATE, "order": forms.NumberInput(attrs={"min": 0, "style": "width: 5rem"})}
+
+    def __init__(self, *args, position=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.position = position
+        for name in ("amount", "order"):
+            self.fields[name].required = False
+            self.fields[name].initial = None
+            if self.instance.pk is None:
+                self.initial.pop(name, None)
+        for field in self.fields.values():
+            # The table's one header row shows the labels; each cell's input still has its name.
+            field.widget.attrs.setdefault("aria-label", field.label)
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        return Decimal(0) if amount is None else amount
+
+    def clean_order(self):
+        order = self.cleaned_data["order"]
+        return self.position if order is None else order
+
+
+class BaseMilestoneFormSet(BaseInlineFormSet):
+    default_error_messages = {"too_many_forms": "A project has at most %(num)d milestones."}
+
+    def get_form_kwargs(self, index):
+        # index is None for the empty form that the "Add a milestone" button copies.
+        return {**super().get_form_kwargs(index), "position": None if index is None else index + 1}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove"
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove"
+
+
+# More milestones than anyone plans for one project, far fewer than a forged post asks for.
+MAX_MILESTONES = 100
+
+
+def milestone_formset(user, data=None, *, instance):
+    """The milestone rows of the project form. Removing a milestone needs the right to delete
+    one: without it the rows have no delete box and a posted one is ignored."""
+    formset_class = inlineformset_factory(
+        Project,
+        Milestone,
+        form=MilestoneForm,
+        formset=BaseMilestoneFormSet,
+        formfield_callback=date_range_formfield,
+        extra=2,
+        can_delete=user.has_perm("milestones.delete_milestone"),
+        min_num=0,
+        validate_min=False,
+        # A posted row count is believed only up to here: Django's own ceiling (2,000 rows)
+        # let one forged post build, check and render thousands of rows for half a minute.
+        max_num=MAX_MILESTONES,
+        absolute_max=MAX_MILESTONES,
+        validate_max=True,
+    )
+    return formset_class(data, instance=instance, prefix="milestones")
+
+
+def check_plan(form, formset):
+    """The project and its milestones as typed, checked by the services' own rules: each
+    row by its milestone (its due date within the leeway), the whole by project_services.check_plan.
+    Errors go beside the fields; returns True when both are valid and agree."""
+    if not (form.is_valid() and formset.is_valid()):
+        return False
+    rows = [row for row in formset.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")]
+    try:
+        project_services.check_plan(
+            project=form.instance,
+            milestones=[row.instance for row in rows],
+            confirm_over_budget=form.cleaned_data["confirm_over_budget"],
+            by=form.user,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+    return not form.errors
+
+
+class MilestoneStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Milestone.Status.choices)
+
+
+class DeliverableSendBackForm(forms.Form):
+    owner_note = forms.CharField(
+        label="What needs to change",
+        widget=SHORT_TEXT,
+        max_length=NOTE_LIMIT,
+        help_text="Emailed to the freelancer with the file's name.",
+        error_messages={"required": "Say what needs to change before sending it back."},
+    )
+
+
+class DeliverableUploadForm(forms.Form):
+    """A file the owner received another way (a chat, a USB stick) and records for a milestone."""
+
+    milestone = forms.ModelChoiceField(
+        queryset=None,
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of this project's milestones."},
+    )
+    file = forms.FileField(help_text=lazy(allowed_files_help, str)())
+    is_final = forms.BooleanField(label="This is the milestone's final deliverable", required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = project.milestones.order_by("order", "due_on", "pk")
+
+    def clean_file(self):
+        # The same check the service makes, here so the error is beside the field before the
+        # whole file is read: a file over the limit is refused by its size alone.
+        upload = self.cleaned_data["file"]
+        check_file(name=upload.name, size=upload.size, head=upload.read(HEAD_BYTES))
+        upload.seek(0)
+        return upload

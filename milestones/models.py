@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from common.constraints import FieldCheckConstraint
+from common.uploads import random_stored_name
 from freelancers.models import validate_timezone
 
 
@@ -201,6 +202,7 @@ class Reminder(models.Model):
         BUDGET_ALERT = "budget_alert", "Budget alert"
         ACCESS_TO_REVOKE = "access_to_revoke", "Access to revoke"
         REVIEW_OWED = "review_owed", "Review owed"
+        DELIVERABLE_SENT_BACK = "deliverable_sent_back", "Deliverable sent back"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -208,6 +210,10 @@ class Reminder(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+
+    # Emails the owner sends by acting (sending a deliverable back with a note), not reminders
+    # the scan finds: they go out whatever the reminder settings say, which leave them out.
+    SENT_ON_ACTION = frozenset({Kind.DELIVERABLE_SENT_BACK})
 
     kind = models.CharField(max_length=30, choices=Kind)
     target_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
@@ -303,3 +309,116 @@ class CalendarFeed(models.Model):
             user=user, defaults={"secret": secrets.token_urlsafe(32), "created_at": timezone.now()}
         )
         return feed
+
+
+def deliverable_upload_path(instance, filename):
+    return random_stored_name("deliverables", filename)
+
+
+class DeliverableQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.order_by("-received_at", "-pk")
+
+
+class Deliverable(models.Model):
+    """A file the freelancer delivered for a milestone: an attachment of their reply to a
+    reminder, a file posted through their check-in link, or one the owner uploaded for them;
+    and what the owner made of it.
+
+    The file is the sender's work: nothing deletes it as a side effect. Its project is
+    PROTECTed (projects are archived, not deleted) and a removed milestone leaves it
+    untied (SET_NULL) but still on the project, as a removed milestone's payments and
+    check-ins are."""
+
+    class Channel(models.TextChoices):
+        REPLY_EMAIL = "reply_email", "Reply email"
+        LINK = "link", "Check-in link"
+        OWNER_UPLOAD = "owner_upload", "Owner upload"
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        ACCEPTED = "accepted", "Accepted"
+        SENT_BACK = "sent_back", "Sent back"
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="deliverables")
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliverables"
+    )
+    # The check-in whose reminder (or link) it came in answer to.
+    checkin = models.ForeignKey(
+        CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliverables"
+    )
+    file = models.FileField(upload_to=deliverable_upload_path, max_length=200)
+    # The file's name as sent, kept as data only: the stored name is random.
+    name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField(help_text="In bytes.")
+    # Read from the file's bytes when it arrived, and served with it.
+    content_type = models.CharField(max_length=100)
+    sender_email = models.EmailField("from", blank=True)
+    freelancer = models.ForeignKey(
+        "freelancers.Freelancer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliverables",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=20, choices=Channel)
+    state = models.CharField(max_length=20, choices=State, default=State.RECEIVED)
+    owner_note = models.TextField("note", blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_final = models.BooleanField("final deliverable of the milestone", default=False)
+
+    history = HistoricalRecords()
+    objects = DeliverableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=["reply_email", "link", "owner_upload"]),
+                name="deliverable_channel_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["received", "accepted", "sent_back"]),
+                name="deliverable_state_known",
+            ),
+            # A reviewed deliverable says when; one still to review has no review time.
+            models.CheckConstraint(
+                condition=Q(state="received", reviewed_at__isnull=True)
+                | (~Q(state="received") & Q(reviewed_at__isnull=False)),
+                name="deliverable_reviewed_when_decided",
+            ),
+            FieldCheckConstraint(
+                condition=~Q(state="sent_back") | ~Q(owner_note=""),
+                name="deliverable_sent_back_with_note",
+                field="owner_note",
+                violation_error_message="Say what needs to change before sending it back.",
+            ),
+        ]
+        indexes = [
+            # The project page and a milestone's list: newest first.
+            models.Index(fields=["project", "-received_at", "-id"], name="deliverable_project_idx"),
+            models.Index(fields=["milestone", "-received_at", "-id"], name="deliverable_milestone_idx"),
+            # The admin's order over all of them, newest first.
+            models.Index(fields=["received_at", "id"], name="deliverable_received_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_download_url(self):
+        return reverse("milestones:deliverable_download", args=[self.pk])
+
+    @property
+    def sender(self):
+        """From whom, in words: the freelancer's name, else the address it came from."""
+        if self.freelancer is not None:
+            return self.freelancer.name
+        return self.sender_email

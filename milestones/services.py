@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from common.history import attribute
 from milestones import emails
 from milestones.links import reachable_checkins
 from milestones.models import CheckIn, ReminderPreference
@@ -18,12 +19,6 @@ from milestones.models import CheckIn, ReminderPreference
 logger = logging.getLogger(__name__)
 
 RECORDED_FIELDS = ["held_on", "progress_note", "on_track", "questions", "next_steps"]
-
-
-def _by(instance, user):
-    # django-simple-history records this user as the author of the change.
-    instance._history_user = user
-    return instance
 
 
 def check_held_on(held_on):
@@ -64,7 +59,7 @@ def record_checkin(
     checkin.questions = (questions or "").strip()
     checkin.next_steps = (next_steps or "").strip()
     checkin.full_clean()
-    _by(checkin, by).save(update_fields=RECORDED_FIELDS)
+    attribute(checkin, by).save(update_fields=RECORDED_FIELDS)
     # Recording the check-in means the owner has seen the freelancer's update too.
     mark_update_read(checkin=checkin)
     return checkin

@@ -3,8 +3,8 @@
 Tasks are thin: they take an id (or nothing) and call a service of
 projects or milestones.scan, milestones.delivery or
 milestones.digest. This is the only module that enqueues reminders, and those modules
-never import it: the scan and a retry return the ids, and this module enqueues them
-after their transaction commits.
+never import it: the scan, a retry and a deliverable sent back return the rows, and this
+module enqueues them after their transaction commits.
 """
 
 import logging
@@ -14,10 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from milestones import delivery, digest, scan
+from milestones import deliverables, delivery, digest, planning, scan
 from milestones.delivery import SMTP_ERRORS
 from milestones.models import Reminder
-from projects import services as project_services
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ def send_reminder(self, reminder_id):
 
 @shared_task
 def top_up_checkins():
-    planned = project_services.top_up_checkins()
+    planned = planning.top_up_checkins()
     logger.info("Check-in top-up: %d planned", planned)
 
 
@@ -85,6 +84,19 @@ def enqueue(ids):
             # what was not sent at once rather than after the requeue delay.
             delivery.forget_enqueued(ids[position:])
             raise
+
+
+def send_back_deliverable(*, deliverable, note, by):
+    """Send a deliverable back with the owner's note (milestones.deliverables) and email the note
+    to the freelancer once the change is committed. Returns the email's Reminder, or None
+    when there is nobody to email."""
+    with transaction.atomic():
+        notice = deliverables.send_back_deliverable(deliverable=deliverable, note=note, by=by)
+        if notice is not None:
+            # Robust: the decision is stored whatever the broker says. A message the broker
+            # refused is forgotten (enqueue), so the next scan enqueues the row again.
+            transaction.on_commit(lambda: enqueue([notice.pk]), robust=True)
+    return notice
 
 
 def retry(reminder):

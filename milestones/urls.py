@@ -16,3 +16,12 @@ urlpatterns += [
     path("calendar/", views.calendar_settings, name="calendar"),
     path("<int:pk>/invite.ics", views.checkin_invite, name="invite"),
 ]
+urlpatterns += [
+    path("deliverables/<int:pk>/download/", views.deliverable_download, name="deliverable_download"),
+    path("deliverables/<int:pk>/accept/", views.deliverable_accept, name="deliverable_accept"),
+    path("deliverables/<int:pk>/send-back/", views.deliverable_send_back, name="deliverable_send_back"),
+    path("deliverables/project/<int:project_pk>/", views.deliverable_list, name="deliverable_list"),
+    path(
+        "deliverables/project/<int:project_pk>/upload/", views.deliverable_upload, name="deliverable_upload"
+    ),
+]

@@ -3,9 +3,9 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,9 +14,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.form_errors import add_service_errors
 from common.lists import paginate
-from milestones import calendar, services, tasks, time_zones
-from milestones.forms import UPCOMING_DAYS, CheckInFilterForm, CheckInRecordForm, ReminderPreferenceForm
-from milestones.models import CalendarFeed, CheckIn, Reminder, ReminderPreference
+from milestones import calendar, deliverables, services, tasks, time_zones
+from milestones.forms import (
+    UPCOMING_DAYS,
+    CheckInFilterForm,
+    CheckInRecordForm,
+    DeliverableSendBackForm,
+    DeliverableUploadForm,
+    ReminderPreferenceForm,
+)
+from milestones.models import CalendarFeed, CheckIn, Deliverable, Reminder, ReminderPreference
 from projects.models import Project
 
 # Held check-ins stay on the list this long, so the last few conversations are at hand.
@@ -222,3 +229,166 @@ def checkin_invite(request, pk):
     )
     response["Content-Disposition"] = f'attachment; filename="check-in-{checkin.pk}.ics"'
     return response
+
+
+# Deliverables
+
+
+def get_deliverable(pk):
+    """The one lookup for a deliverable's pages: with its project and milestone; 404 if absent."""
+    return get_object_or_404(
+        Deliverable.objects.select_related("project__freelancer", "milestone", "freelancer"), pk=pk
+    )
+
+
+def project_deliverables_url(project):
+    return project.get_absolute_url() + "#deliverables"
+
+
+@permission_required("milestones.view_deliverable", raise_exception=True)
+def deliverable_download(request, pk):
+    """Send a delivered file as a download with the type read from its bytes when it arrived,
+    never shown inline: whatever it holds, the browser does not render it as a page."""
+    deliverable = get_object_or_404(Deliverable, pk=pk)
+    try:
+        handle = deliverable.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=deliverable.name or deliverable.file.name.rsplit("/", 1)[-1],
+        content_type=deliverable.content_type or "application/octet-stream",
+    )
+    # Also set by SecurityMiddleware; said here so this file's safety does not hang on a setting.
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@permission_required("milestones.change_deliverable", raise_exception=True)
+def deliverable_accept(request, pk):
+    """Accept a file; with approve_milestone=1, as the milestone's final one, approving it."""
+    deliverable = get_deliverable(pk)
+    approve = request.POST.get("approve_milestone") == "1"
+    if approve and not request.user.has_perm("milestones.change_milestone"):
+        raise PermissionDenied
+    try:
+        deliverables.accept_deliverable(deliverable=deliverable, by=request.user, approve_milestone=approve)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if approve:
+            messages.success(
+                request, f"“{deliverable.name}” was accepted and “{deliverable.milestone.title}” is approved."
+            )
+        else:
+            messages.success(request, f"“{deliverable.name}” was accepted.")
+    return redirect(safe_next(request, project_deliverables_url(deliverable.project)))
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("milestones.change_deliverable", raise_exception=True)
+def deliverable_send_back(request, pk):
+    """Send a file back with a note saying what to change; the note is emailed to the freelancer."""
+    deliverable = get_deliverable(pk)
+    back = safe_next(request, project_deliverables_url(deliverable.project))
+    form = DeliverableSendBackForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            notice = tasks.send_back_deliverable(
+                deliverable=deliverable, note=form.cleaned_data["owner_note"], by=request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if notice is not None:
+                messages.success(
+                    request,
+                    f"“{deliverable.name}” was sent back; your note is on its way to {notice.recipient}.",
+                )
+            else:
+                messages.warning(
+                    request,
+                    f"“{deliverable.name}” was sent back. Nobody was emailed: it did not come from "
+                    f"the project's current freelancer, so tell whoever should redo it yourself.",
+                )
+            return redirect(back)
+    return render(
+        request,
+        "milestones/deliverable_send_back.html",
+        {
+            "deliverable": deliverable,
+            "project": deliverable.project,
+            "form": form,
+            "recipient": deliverables.send_back_recipient(deliverable),
+            "next": safe_next(request, ""),
+            "back": back,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def get_project(pk):
+    return get_object_or_404(Project.objects.select_related("freelancer"), pk=pk)
+
+
+@permission_required("milestones.view_deliverable", raise_exception=True)
+def deliverable_list(request, project_pk):
+    """Every deliverable of a project, newest first, a page at a time: the project page shows
+    only the newest few."""
+    project = get_project(project_pk)
+    page = paginate(
+        request,
+        Deliverable.objects.filter(project=project)
+        .select_related("milestone", "freelancer", "uploaded_by", "reviewed_by")
+        .newest_first(),
+    )
+    return render(
+        request,
+        "milestones/deliverable_list.html",
+        {
+            **page,
+            "project": project,
+            "deliverables": page["page"].object_list,
+            "here": request.get_full_path(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("milestones.add_deliverable", raise_exception=True)
+def deliverable_upload(request, project_pk):
+    """The owner records a file they received another way, for one of the project's milestones."""
+    project = get_project(project_pk)
+    form = DeliverableUploadForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        project=project,
+    )
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            deliverable = deliverables.receive_deliverable(
+                milestone=form.cleaned_data["milestone"],
+                name=upload.name,
+                content=upload.read(),
+                sender_email=request.user.email,
+                channel=Deliverable.Channel.OWNER_UPLOAD,
+                # Delivered by the freelancer, recorded by the owner: the freelancer is whom a
+                # note goes to if it is sent back.
+                freelancer=project.freelancer,
+                uploaded_by=request.user,
+                is_final=form.cleaned_data["is_final"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"“{deliverable.name}” was added to “{deliverable.milestone.title}”.")
+            return redirect(project_deliverables_url(project))
+    return render(
+        request,
+        "milestones/deliverable_upload.html",
+        {"project": project, "form": form},
+        status=400 if form.errors else 200,
+    )

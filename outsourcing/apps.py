@@ -11,6 +11,9 @@ class OutsourcingConfig(AppConfig):
     # This module holds two app configs; "outsourcing" in INSTALLED_APPS means this one.
     default = True
 
+    def ready(self):
+        from outsourcing import checks  # noqa: F401 - registers the deployment checks
+
 
 class LoginAttemptsConfig(axes_apps.AppConfig):
     """django-axes under a name of its own: its section was called "Axes" and listed

@@ -55,8 +55,7 @@ def read_env_file(path=None):
 
 
 def text(name, default=""):
-    # Empty counts as unset: a .env copied from .env.example says NAME= for "the default".
-    return os.environ.get(name, "").strip() or default
+    return os.environ.get(name, default).strip()
 
 
 def required_in_production(name, *, debug, development_default):
@@ -78,6 +77,13 @@ def boolean(name, default):
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise ConfigurationError(name, f"must be true or false, not {value!r}.")
+
+
+def choice(name, default, choices):
+    value = text(name).lower() or default
+    if value not in choices:
+        raise ConfigurationError(name, f"must be one of {', '.join(choices)}, not {value!r}.")
+    return value
 
 
 def integer(name, default):
@@ -104,7 +110,7 @@ def comma_list(name, default=""):
 
 def word_set(name, default, *, allowed):
     """A comma-separated choice of words from `allowed`, e.g. "owners,assistants"."""
-    words = set(comma_list(name, default))
+    words = {word.strip() for word in (text(name) or default).split(",") if word.strip()}
     unknown = sorted(words - set(allowed))
     if unknown:
         raise ConfigurationError(

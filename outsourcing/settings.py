@@ -142,7 +142,7 @@ MFA_REQUIRED_FOR = env.word_set(
     "MFA_REQUIRED_FOR", "owners,superusers", allowed={"owners", "superusers", "assistants"}
 )
 # The name the authenticator app shows beside the code.
-OTP_TOTP_ISSUER = env.text("OTP_TOTP_ISSUER", "Helping Hands")
+OTP_TOTP_ISSUER = env.text("OTP_TOTP_ISSUER") or "Helping Hands"
 # The admin never shows a person's secret key or its QR code.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
@@ -164,18 +164,54 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
 ]
+# Uploaded files (work samples) live outside the static tree and are served only through
+# views that check the login; MEDIA_URL is never routed. Every file is read and written through
+# the storage (STORAGES["default"]), never a local path, so one setting moves them to S3.
+MEDIA_STORAGE = env.choice("MEDIA_STORAGE", "local", ("local", "s3"))
+MEDIA_ROOT = env.text("MEDIA_ROOT", str(VAR_DIR / "media"))
+UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_MB", 10) * 1024 * 1024
+# Any S3-compatible service (AWS, MinIO, R2...), under django-storages' own setting names. Several
+# web machines need it: each sees the files the others received. Keys left empty mean boto3's
+# own search (an instance role, ~/.aws); the region and endpoint, the provider's defaults.
+AWS_STORAGE_BUCKET_NAME = env.text("AWS_STORAGE_BUCKET_NAME")
+if MEDIA_STORAGE == "s3" and not AWS_STORAGE_BUCKET_NAME:
+    raise env.ConfigurationError("AWS_STORAGE_BUCKET_NAME", "must be set when MEDIA_STORAGE is s3.")
+AWS_S3_ENDPOINT_URL = env.text("AWS_S3_ENDPOINT_URL") or None
+AWS_ACCESS_KEY_ID = env.text("AWS_ACCESS_KEY_ID") or None
+AWS_SECRET_ACCESS_KEY = env.text("AWS_SECRET_ACCESS_KEY") or None
+AWS_S3_REGION_NAME = env.text("AWS_S3_REGION_NAME") or None
+# Objects are private: nobody reads them without our keys, and a URL the storage signs
+# (nothing in the app asks for one: downloads stream through the view) expires within a minute.
+# Buckets that refuse ACLs (AWS's "bucket owner enforced", R2) are private already: set it empty.
+AWS_DEFAULT_ACL = env.text("AWS_DEFAULT_ACL", "private") or None
+AWS_QUERYSTRING_AUTH = True
+AWS_QUERYSTRING_EXPIRE = 60
+# Names are random already; never replacing an object is one more guarantee that nothing is lost.
+AWS_S3_FILE_OVERWRITE = False
+if MEDIA_STORAGE == "s3":
+    from botocore.config import Config
+
+    # A storage that stops answering fails a request in seconds instead of holding a web
+    # worker for boto3's default minute; MinIO and other hosts may need "path" addressing.
+    AWS_S3_CLIENT_CONFIG = Config(
+        s3={"addressing_style": env.choice("AWS_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual"))},
+        signature_version="s3v4",
+        connect_timeout=5,
+        read_timeout=30,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage"
+        if MEDIA_STORAGE == "s3"
+        else "django.core.files.storage.FileSystemStorage"
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# Uploaded files (work samples) live outside the static tree and are served
-# only through views that check the login; MEDIA_URL is never routed.
-MEDIA_ROOT = env.text("MEDIA_ROOT", str(VAR_DIR / "media"))
-UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_MB", 10) * 1024 * 1024
 
 # Links typed without a scheme are taken as https://, as Django 6 will do.
 FORMS_URLFIELD_ASSUME_HTTPS = True
@@ -226,9 +262,19 @@ CELERY_BEAT_SCHEDULE = {
     "checkin-top-up": {"task": "milestones.tasks.top_up_checkins", "schedule": 60.0 * 60 * 24},
     # Returns to pending the reminders a worker claimed and never finished (it died mid-send).
     "reminder-claim-sweep": {"task": "milestones.tasks.sweep_reminder_claims", "schedule": 300.0},
+    # Always scheduled, and does nothing unless BACKUP_DAILY is on: the database scheduler keeps
+    # an entry once created, so leaving it out when the setting is off would not stop it.
+    "daily-backup": {"task": "dashboard.tasks.back_up_daily", "schedule": 60.0 * 60 * 24},
 }
 
-# Check-ins are planned this many days ahead (projects/services.py, planning_horizon).
+# Backups (manage.py backup / restore, dashboard/backups.py): the daily one is off by default.
+BACKUP_DAILY = env.boolean("BACKUP_DAILY", False)
+# Where archives are written (the daily one, and `backup` without --output).
+BACKUP_DIR = env.text("BACKUP_DIR") or str(VAR_DIR / "backups")
+# The daily archive also goes to the file storage (under backups/), off this machine when it is S3.
+BACKUP_TO_STORAGE = env.boolean("BACKUP_TO_STORAGE", False)
+
+# Check-ins are planned this many days ahead (milestones/planning.py, planning_horizon).
 PLANNING_HORIZON_DAYS = env.integer("PLANNING_HORIZON_DAYS", 180)
 if PLANNING_HORIZON_DAYS < 1:
     raise env.ConfigurationError("PLANNING_HORIZON_DAYS", f"must be 1 or more, not {PLANNING_HORIZON_DAYS}.")
@@ -254,12 +300,23 @@ if not 0 <= REMINDER_DIGEST_HOUR <= 23:
 CHECKIN_LINK_MAX_AGE = env.integer("CHECKIN_LINK_MAX_AGE", 14)
 
 # The cache holds the check-in link's post counters (rate limiting). Each process's own memory
-# is enough with one web process; with several, CACHE_URL=redis://... makes them count together.
+# is enough for development; production processes must count together, so with DEBUG off and a
+# Redis broker the cache is that Redis unless CACHE_URL names another (outsourcing/checks.py
+# warns in `check --deploy` when production is left with per-process memory).
 CACHE_URL = env.text("CACHE_URL")
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
     raise env.ConfigurationError("CACHE_URL", f"must start with redis:// or rediss://, not {CACHE_URL!r}.")
+if not CACHE_URL and not DEBUG and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHE_URL = CELERY_BROKER_URL
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        # Beside the broker's queues in the same database: a prefix keeps the keys apart.
+        "KEY_PREFIX": "cache",
+        # A Redis that stops answering fails the request (and /healthz) within seconds.
+        "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+    }
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "helping-hands"},
 }
@@ -304,9 +361,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Logs go to the console. With DEBUG off each line is one JSON object carrying the request id
 # (common/json_logs.py), for a log collector; development keeps plain lines for a person.
-LOG_FORMAT = env.text("LOG_FORMAT", "text" if DEBUG else "json")
-if LOG_FORMAT not in {"json", "text"}:
-    raise env.ConfigurationError("LOG_FORMAT", f"must be json or text, not {LOG_FORMAT!r}.")
+LOG_FORMAT = env.choice("LOG_FORMAT", "text" if DEBUG else "json", ["json", "text"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -327,5 +382,5 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"
 SENTRY_DSN = env.text("SENTRY_DSN")
 if SENTRY_DSN:
     sentry.start(
-        SENTRY_DSN, environment=env.text("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+        SENTRY_DSN, environment=env.text("SENTRY_ENVIRONMENT") or ("development" if DEBUG else "production")
     )

@@ -25,7 +25,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("freelancers/", include("freelancers.urls")),
-    path("projects/", include("projects.urls")),
+    path("projects/", include("milestones.project_urls")),
     path("checkins/", include("milestones.urls")),
     # The freelancer's update page: no login, the signed token is the key.
     path("checkin/<str:token>/", public_views.checkin_update, name="checkin_update"),

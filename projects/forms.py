@@ -1,15 +1,9 @@
-from decimal import Decimal
-
 from django import forms
-from django.core.exceptions import ValidationError
-from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from common.dates import date_range_formfield
-from common.form_errors import add_service_errors
 from common.policy import withhold_money_fields
+from freelancers.fields import FreelancerChoiceField
 from freelancers.models import Freelancer
-from milestones.models import Milestone
-from projects import services
 from projects.health import AMBER, GREEN, RANK, RED
 from projects.models import Backup, Payment, Project, Review
 
@@ -48,6 +42,9 @@ class ProjectForm(forms.ModelForm):
         required=False,
         label="Save although the milestones add up to more than the budget plus contingency",
     )
+    freelancer = FreelancerChoiceField(
+        Freelancer.objects.none(), required=False, help_text="Leave empty while you are still choosing."
+    )
 
     class Meta:
         model = Project
@@ -80,8 +77,7 @@ class ProjectForm(forms.ModelForm):
         status.choices = settable_statuses(current=self.instance.status if self.instance.pk else None)
         status.error_messages["invalid_choice"] = STATUS_NOT_HERE
         self.user = user
-        self.fields["freelancer"].queryset = Freelancer.objects.active().order_by("name")
-        self.fields["freelancer"].help_text = "Leave empty while you are still choosing."
+        self.fields["freelancer"].queryset = Freelancer.objects.active()
         if self.instance.pk and not user.has_perm("projects.change_project_budget"):
             # Assistants see the budget and buffers but only the owner changes them.
             for name in BUDGET_FIELDS:
@@ -104,99 +100,6 @@ class ProjectForm(forms.ModelForm):
         if self.instance.pk and "freelancer" not in self.changed_data:
             return self.instance.trust_override_reason
         return ""
-
-
-class MilestoneForm(forms.ModelForm):
-    """One row of the project form's milestone table.
-
-    Amount and order start blank rather than at the model's 0: nobody reads a 0 they did not
-    type as their own, and an untouched spare row stays unchanged, so it is skipped. Left
-    blank, the amount is 0 and the order is the row's position in the table.
-    """
-
-    class Meta:
-        model = Milestone
-        fields = ["title", "due_on", "amount", "status", "order"]
-        widgets = {"due_on": DATE, "order": forms.NumberInput(attrs={"min": 0, "style": "width: 5rem"})}
-
-    def __init__(self, *args, position=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.position = position
-        for name in ("amount", "order"):
-            self.fields[name].required = False
-            self.fields[name].initial = None
-            if self.instance.pk is None:
-                self.initial.pop(name, None)
-        for field in self.fields.values():
-            # The table's one header row shows the labels; each cell's input still has its name.
-            field.widget.attrs.setdefault("aria-label", field.label)
-
-    def clean_amount(self):
-        amount = self.cleaned_data["amount"]
-        return Decimal(0) if amount is None else amount
-
-    def clean_order(self):
-        order = self.cleaned_data["order"]
-        return self.position if order is None else order
-
-
-class BaseMilestoneFormSet(BaseInlineFormSet):
-    default_error_messages = {"too_many_forms": "A project has at most %(num)d milestones."}
-
-    def get_form_kwargs(self, index):
-        # index is None for the empty form that the "Add a milestone" button copies.
-        return {**super().get_form_kwargs(index), "position": None if index is None else index + 1}
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove"
-            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove"
-
-
-# More milestones than anyone plans for one project, far fewer than a forged post asks for.
-MAX_MILESTONES = 100
-
-
-def milestone_formset(user, data=None, *, instance):
-    """The milestone rows of the project form. Removing a milestone needs the right to delete
-    one: without it the rows have no delete box and a posted one is ignored."""
-    formset_class = inlineformset_factory(
-        Project,
-        Milestone,
-        form=MilestoneForm,
-        formset=BaseMilestoneFormSet,
-        formfield_callback=date_range_formfield,
-        extra=2,
-        can_delete=user.has_perm("milestones.delete_milestone"),
-        min_num=0,
-        validate_min=False,
-        # A posted row count is believed only up to here: Django's own ceiling (2,000 rows)
-        # let one forged post build, check and render thousands of rows for half a minute.
-        max_num=MAX_MILESTONES,
-        absolute_max=MAX_MILESTONES,
-        validate_max=True,
-    )
-    return formset_class(data, instance=instance, prefix="milestones")
-
-
-def check_plan(form, formset):
-    """The project and its milestones as typed, checked by the services' own rules: each
-    row by its milestone (its due date within the leeway), the whole by services.check_plan.
-    Errors go beside the fields; returns True when both are valid and agree."""
-    if not (form.is_valid() and formset.is_valid()):
-        return False
-    rows = [row for row in formset.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")]
-    try:
-        services.check_plan(
-            project=form.instance,
-            milestones=[row.instance for row in rows],
-            confirm_over_budget=form.cleaned_data["confirm_over_budget"],
-            by=form.user,
-        )
-    except ValidationError as error:
-        add_service_errors(form, error)
-    return not form.errors
 
 
 class ProjectFilterForm(forms.Form):
@@ -243,10 +146,6 @@ class ProjectStatusForm(forms.Form):
     status = forms.ChoiceField(choices=settable_statuses)
 
 
-class MilestoneStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Milestone.Status.choices)
-
-
 class PaymentForm(forms.ModelForm):
     class Meta:
         model = Payment
@@ -262,7 +161,7 @@ class PaymentForm(forms.ModelForm):
 
 
 class ReplaceFreelancerForm(forms.Form):
-    freelancer = forms.ModelChoiceField(queryset=Freelancer.objects.none(), label="New freelancer")
+    freelancer = FreelancerChoiceField(Freelancer.objects.none(), label="New freelancer")
     reason = forms.CharField(label="Why the change?", widget=SHORT_TEXT, max_length=2000)
     override_reason = forms.CharField(
         required=False,
@@ -273,24 +172,24 @@ class ReplaceFreelancerForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["freelancer"].queryset = (
-            Freelancer.objects.active().exclude(pk=project.freelancer_id).order_by("name")
-        )
+        self.fields["freelancer"].queryset = Freelancer.objects.active().exclude(pk=project.freelancer_id)
 
 
 class BackupForm(forms.ModelForm):
+    freelancer = FreelancerChoiceField(Freelancer.objects.none(), scope="hireable")
+
     class Meta:
         model = Backup
         formfield_callback = date_range_formfield
         fields = ["freelancer", "rank", "last_confirmed_on", "note"]
         widgets = {"last_confirmed_on": DATE}
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, suggestions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.project = project
-        self.fields["freelancer"].queryset = (
-            Freelancer.objects.hireable().exclude(pk=project.freelancer_id).order_by("name")
-        )
+        self.fields["freelancer"].queryset = Freelancer.objects.hireable().exclude(pk=project.freelancer_id)
+        # Offered before anything is typed: the few approved ones who share the project's skills.
+        self.fields["freelancer"].widget.suggestions = list(suggestions)
 
 
 class CompletionForm(forms.ModelForm):

@@ -6,7 +6,7 @@ the demo is loaded. A project that exists already (matched by title) is left
 alone with everything under it, so seeding twice leaves exactly the rows of the
 first run. Projects, their milestones, payments and backups are written by the
 services, which check them as they check any edit; check-ins are planned by
-services.plan_checkins and recorded by milestones.services.record_checkin. What
+planning.plan_checkins and recorded by milestones.services.record_checkin. What
 only the past could have written (an earlier freelancer's assignment, a review
 written on a completed project) is validated like a form would and saved as such.
 """
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from dashboard.demo.freelancers import seed_freelancers
 from freelancers.models import Freelancer, Skill
+from milestones import planning, project_services
 from milestones import services as checkin_services
 from milestones.models import CheckIn, Milestone
 from projects import services
@@ -577,11 +578,11 @@ def _seed_project(plan, owner, freelancers, today):
         project.trust_override_by = owner if plan.override else None
         _save(project, owner)
         project.skills.set(skills)
-        services.save_milestones(project=project, milestones=milestones, by=owner)
+        project_services.save_milestones(project=project, milestones=milestones, by=owner)
         if freelancer is not None:
             _save(Assignment(project=project, freelancer=freelancer, started_on=day(plan.start)), owner)
     else:
-        services.create_project(
+        project_services.create_project(
             project=project, milestones=milestones, skills=skills, by=owner, override_reason=plan.override
         )
     for amount, paid, milestone, note in plan.payments:
@@ -660,7 +661,7 @@ def _seed_checkins(project, number, owner, today):
     level = project.health.level
     missed_latest = project.status == ACTIVE and level == RED
     for n, day in enumerate(days):
-        checkin = _save(CheckIn(project=project, scheduled_for=services.checkin_time(day)), owner)
+        checkin = _save(CheckIn(project=project, scheduled_for=planning.checkin_time(day)), owner)
         latest = n == len(days) - 1
         if latest and missed_latest:
             continue
@@ -675,7 +676,7 @@ def _seed_checkins(project, number, owner, today):
             by=owner,
         )
     if project.status == ACTIVE:
-        services.plan_checkins(project=project)
+        planning.plan_checkins(project=project)
 
 
 def _save(instance, by=None):

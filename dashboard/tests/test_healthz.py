@@ -1,4 +1,5 @@
-"""/healthz: what a load balancer or a monitor sees of the database and the broker."""
+"""/healthz: what a load balancer or a monitor sees of the database, the broker, the file
+storage and the cache."""
 
 from http import HTTPStatus
 
@@ -10,6 +11,12 @@ from outsourcing.celery import app as celery_app
 pytestmark = pytest.mark.django_db
 
 UNUSED_PORT_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 def assert_not_cached(response):
@@ -27,6 +34,61 @@ def test_it_answers_ok_without_login_when_the_database_and_broker_work(client):
     assert body["down"] == []
     assert body["database"] == "ok"
     assert body["broker"] == "ok"
+    assert body["storage"] == "ok"
+    assert body["cache"] == "ok"
+    assert_not_cached(response)
+
+
+def test_its_storage_probe_leaves_no_file_behind(client, media_in_tmp):
+    client.get(reverse("healthz"))
+
+    assert [path for path in media_in_tmp.rglob("*") if path.is_file()] == []
+
+
+def test_it_answers_ok_with_the_files_in_s3(client, s3_storage, s3_server):
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert response.json()["storage"] == "ok"
+    assert s3_server.objects(s3_storage) == {}  # the probe was deleted
+
+
+def test_it_answers_503_naming_the_storage_when_the_bucket_does_not_exist(client, s3_storage, settings):
+    settings.AWS_STORAGE_BUCKET_NAME = "no-such-bucket"
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    body = response.json()
+    assert body["down"] == ["storage"]
+    assert body["storage"] == "storage unusable: NoSuchBucket"
+    assert_not_cached(response)
+
+
+def test_it_answers_503_naming_the_storage_when_the_upload_folder_cannot_exist(client, settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker / "media"
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    body = response.json()
+    assert body["down"] == ["storage"]
+    assert body["storage"].startswith("storage unusable: ")
+
+
+def test_it_answers_503_naming_the_cache_when_its_redis_does_not_answer(client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": UNUSED_PORT_URL}
+    }
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    body = response.json()
+    assert body["down"] == ["cache"]
+    assert body["cache"] == "cache unreachable: ConnectionError"
     assert_not_cached(response)
 
 

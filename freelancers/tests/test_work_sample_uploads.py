@@ -1,10 +1,14 @@
-"""Work sample uploads: only real documents, stored under random names, sent only as downloads."""
+"""Work sample uploads: only real documents, stored under random names, sent only as downloads,
+in the local folder and in S3 alike (a real S3-compatible server, see processes.s3_server)."""
 
 import io
+import urllib.error
+import urllib.request
 import zipfile
 from http import HTTPStatus
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -33,13 +37,21 @@ def media_in_tmp(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(params=["local folder", "S3"])
+def media_storage(request):
+    """Each test that stores a file runs once with either storage; the code sees only the storage."""
+    if request.param == "S3":
+        request.getfixturevalue("s3_storage")
+    return default_storage
+
+
 def upload(client, freelancer, name, content, **extra):
     url = reverse("freelancers:item_create", args=[freelancer.pk, "samples"])
     return client.post(url, {"title": "Brochure", "file": SimpleUploadedFile(name, content), **extra})
 
 
 @pytest.mark.parametrize(("name", "content"), [("brochure.pdf", PDF), ("logo.png", PNG), ("plan.docx", None)])
-def test_a_real_document_is_stored_under_a_random_name(owner_client, media_in_tmp, name, content):
+def test_a_real_document_is_stored_under_a_random_name(owner_client, media_storage, name, content):
     freelancer = FreelancerFactory()
 
     response = upload(owner_client, freelancer, name, content or docx_bytes())
@@ -49,7 +61,7 @@ def test_a_real_document_is_stored_under_a_random_name(owner_client, media_in_tm
     assert sample.original_filename == name
     assert name not in sample.file.name
     assert sample.file.name.startswith("samples/")
-    assert (media_in_tmp / sample.file.name).exists()
+    assert media_storage.exists(sample.file.name)
 
 
 @pytest.mark.parametrize(
@@ -92,7 +104,7 @@ def test_a_sample_needs_a_link_or_a_file(owner_client):
     assert "Give a link to the sample or upload a file." in response.context["forms"]["samples"].errors["url"]
 
 
-def test_the_file_is_sent_as_a_download_with_its_original_name(owner_client):
+def test_the_file_is_sent_as_a_download_with_its_original_name(owner_client, media_storage):
     freelancer = FreelancerFactory()
     upload(owner_client, freelancer, "brochure.pdf", PDF)
     sample = freelancer.samples.get()
@@ -107,7 +119,7 @@ def test_the_file_is_sent_as_a_download_with_its_original_name(owner_client):
 
 
 def test_the_file_is_not_served_to_anyone_logged_out_or_without_the_permission(
-    owner_client, client, outsider
+    owner_client, client, outsider, media_storage
 ):
     freelancer = FreelancerFactory()
     upload(owner_client, freelancer, "brochure.pdf", PDF)
@@ -119,10 +131,27 @@ def test_the_file_is_not_served_to_anyone_logged_out_or_without_the_permission(
     assert client.get(url).status_code == HTTPStatus.FORBIDDEN
 
 
-def test_a_sample_whose_file_went_missing_is_a_404(owner_client, media_in_tmp):
+def test_a_sample_whose_file_went_missing_is_a_404(owner_client, media_storage):
     freelancer = FreelancerFactory()
     upload(owner_client, freelancer, "brochure.pdf", PDF)
     sample = freelancer.samples.get()
-    (media_in_tmp / sample.file.name).unlink()
+    media_storage.delete(sample.file.name)
+    assert not media_storage.exists(sample.file.name)
 
     assert owner_client.get(sample.get_download_url()).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_file_kept_in_s3_cannot_be_fetched_from_the_bucket_without_the_apps_keys(
+    owner_client, s3_storage, s3_server
+):
+    freelancer = FreelancerFactory()
+    upload(owner_client, freelancer, "brochure.pdf", PDF)
+    name = freelancer.samples.get().file.name
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{s3_server.url}/{s3_storage}/{name}")
+
+    assert refused.value.code == HTTPStatus.FORBIDDEN
+    grants = s3_server.client().get_object_acl(Bucket=s3_storage, Key=name)["Grants"]
+    assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # the bucket owner's alone
+    assert s3_server.objects(s3_storage) == {name: PDF}

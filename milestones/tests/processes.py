@@ -1,11 +1,12 @@
 """The background processes tests start, and how they wait for them.
 
-Every test that runs a real Celery worker or beat starts it here: as a subprocess
-reaching the test database through DATABASE_URL, like in production, logging to a file
-the test reads, and stopped on leaving whatever happened. The broker is the kind the
-environment configures (kombu's filesystem transport, or Redis when CELERY_BROKER_URL
-says so), and `own_broker` gives a test one no other run uses. The SMTP server they
-send to is milestones.tests.smtp's.
+Every test that runs a real Celery worker or beat, a gunicorn web server or the S3 server
+starts it here: as a subprocess reaching the test database through DATABASE_URL, like in
+production, logging to a file the test reads, and stopped on leaving whatever happened. The
+broker is the kind the environment configures (kombu's filesystem transport, or Redis when
+CELERY_BROKER_URL says so), and `own_broker` gives a test one no other run uses. The SMTP
+server they send to is milestones.tests.smtp's. The S3-compatible server is moto's standalone
+one (`s3_server`, once per test run), and `s3_storage` gives a test an empty bucket of its own.
 
 Nothing here sleeps for a fixed time: wait_until() (milestones.tests.waiting) polls a
 condition until a deadline, and fails early, with the log, when a process it depends on
@@ -15,13 +16,17 @@ has died.
 import contextlib
 import os
 import re
+import secrets
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import boto3
 import pytest
 import redis
 from django.conf import settings
@@ -38,6 +43,9 @@ DEFAULT_QUEUE = "celery"  # where task.delay() puts its messages
 REDIS_CLAIM_KEY = "helping-hands:tests:claimed-by"
 # A line the worker logs when it takes a task, and when that run ends (succeeded, retry, failed...).
 TASK_LINE = re.compile(r"Task \S+\[[\w-]+\] (\w+)")
+# The address gunicorn and moto's server log once they listen on the port the system chose.
+GUNICORN_LISTENING = re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)")
+MOTO_LISTENING = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 
 
 def database_url(settings_dict):
@@ -102,14 +110,17 @@ def running_process(command, log, environment=None, cls=Process):
 
 
 @contextlib.contextmanager
-def running_worker(log, queue=DEFAULT_QUEUE, environment=None):
+def running_worker(log, queue=DEFAULT_QUEUE, environment=None, name=None):
     """A Celery worker consuming only `queue`, ready when the block starts.
 
     Settings are read from the environment, so `environment` is how the worker is told
-    about an SMTP server or retry timings; the test process's own settings stay as they are."""
+    about an SMTP server or retry timings; the test process's own settings stay as they are.
+    Workers running side by side need a `name` each (their node name)."""
     command = [sys.executable, "-m", "celery", "-A", "outsourcing", "worker", "--pool=solo", "-Q", queue]
     # Mingle, gossip and heartbeats only talk to other workers; a test's worker has none.
     command += ["--loglevel=INFO", "--without-mingle", "--without-gossip", "--without-heartbeat"]
+    if name:
+        command += ["--hostname", f"{name}@%h"]
     with running_process(command, log, environment, cls=Worker) as worker:
         worker.queue = queue
         wait_until(worker.is_ready, START_SECONDS, "the worker did not report ready", [worker])
@@ -117,12 +128,128 @@ def running_worker(log, queue=DEFAULT_QUEUE, environment=None):
 
 
 @contextlib.contextmanager
-def running_beat(log):
+def running_beat(log, environment=None):
     """Celery beat with the database scheduler, as deployed."""
     command = [sys.executable, "-m", "celery", "-A", "outsourcing", "beat", "--loglevel=INFO"]
     command += ["--pidfile=", "--max-interval=1"]
-    with running_process(command, log) as beat:
+    with running_process(command, log, environment) as beat:
         yield beat
+
+
+@dataclass
+class Server(Process):
+    """A process serving HTTP on 127.0.0.1, at the address it logged once listening."""
+
+    url: str = ""
+
+    def listening(self, pattern):
+        match = pattern.search(self.output())
+        if match:
+            self.url = match.group(1)
+        return bool(match)
+
+    def answers(self, path="/"):
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5):
+                return True
+        except urllib.error.HTTPError:
+            return True  # any answer, even an error page, means it serves
+        except OSError:
+            return False
+
+
+@contextlib.contextmanager
+def running_web(log, environment=None):
+    """gunicorn serving the site on a port the system chooses, answering when the block starts.
+
+    One worker: a test's two web processes stand for two machines."""
+    command = [sys.executable, "-m", "gunicorn", "outsourcing.wsgi", "--workers", "1"]
+    # Two servers on one machine would share gunicorn's control socket; the tests need none.
+    command += ["--bind", "127.0.0.1:0", "--no-control-socket", "--log-level", "info"]
+    with running_process(command, log, environment, cls=Server) as web:
+        wait_until(lambda: web.listening(GUNICORN_LISTENING), START_SECONDS, "gunicorn did not listen", [web])
+        wait_until(lambda: web.answers("/healthz"), START_SECONDS, "gunicorn did not answer", [web])
+        yield web
+
+
+# An S3-compatible server.
+
+
+@dataclass
+class S3Server(Server):
+    """moto's standalone S3 server: a real HTTP endpoint speaking the S3 protocol, keeping its
+    buckets in memory until it stops. Any key pair is accepted."""
+
+    access_key: str = "test-access-key"
+    secret_key: str = "test-secret-key"
+    region: str = "us-east-1"
+
+    def client(self):
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name=self.region,
+        )
+
+    def new_bucket(self):
+        """An empty bucket no other test uses."""
+        name = f"hands-{secrets.token_hex(6)}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def objects(self, bucket):
+        """{key: content} of every object in `bucket`."""
+        client = self.client()
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        keys = [entry["Key"] for page in pages for entry in page.get("Contents", ())]
+        return {key: client.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
+
+    def environment(self, bucket):
+        """What a process needs in its environment to keep its uploaded files in `bucket`."""
+        return {
+            "MEDIA_STORAGE": "s3",
+            "AWS_STORAGE_BUCKET_NAME": bucket,
+            "AWS_S3_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_S3_REGION_NAME": self.region,
+        }
+
+    def use(self, settings, bucket):
+        """Point this process's file storage (settings, the pytest-django fixture) at `bucket`."""
+        settings.AWS_STORAGE_BUCKET_NAME = bucket
+        settings.AWS_S3_ENDPOINT_URL = self.url
+        settings.AWS_ACCESS_KEY_ID = self.access_key
+        settings.AWS_SECRET_ACCESS_KEY = self.secret_key
+        settings.AWS_S3_REGION_NAME = self.region
+        settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
+
+
+@contextlib.contextmanager
+def running_s3_server(log):
+    """moto's S3 server on a port the system chooses, answering when the block starts."""
+    command = [sys.executable, "-m", "moto.server", "--host", "127.0.0.1", "--port", "0"]
+    with running_process(command, log, cls=S3Server) as server:
+        wait_until(lambda: server.listening(MOTO_LISTENING), START_SECONDS, "moto did not listen", [server])
+        wait_until(server.answers, START_SECONDS, "moto did not answer", [server])
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """One S3 server for the whole test run; each test takes a bucket of its own."""
+    with running_s3_server(tmp_path_factory.mktemp("s3") / "moto.log") as server:
+        yield server
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """This process's uploaded files go to an empty bucket of the S3 server; yields its name."""
+    bucket = s3_server.new_bucket()
+    s3_server.use(settings, bucket)
+    return bucket
 
 
 def delete_queue(queue):

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory
-from milestones import services
+from milestones import project_services, services
 from milestones.links import SALT, checkin_token
 from milestones.models import CheckIn, ReminderPreference
-from projects import services as project_services
 from projects.models import Project
+from projects.services import replace_freelancer
 from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -469,7 +469,7 @@ def archived(checkin, **_):
 
 def after_the_freelancer_was_replaced(checkin, owner, **_):
     url = url_for(checkin)
-    project_services.replace_freelancer(
+    replace_freelancer(
         project=checkin.project,
         new=FreelancerFactory(),
         reason="Moved to another job",
@@ -550,7 +550,7 @@ def test_a_link_works_until_its_last_day(client, checkin, monkeypatch, settings)
 
 def test_the_new_freelancer_gets_a_working_link_after_a_replacement(client, checkin, owner):
     newcomer = FreelancerFactory()
-    project_services.replace_freelancer(
+    replace_freelancer(
         project=checkin.project, new=newcomer, reason="Moved on", by=owner, override_reason="Known to us"
     )
 

@@ -5,12 +5,13 @@ Owner, who may, to show it is a post that writes); the form fuzz starts from it 
 
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from freelancers.models import Freelancer
 from milestones.models import CheckIn
-from outsourcing.tests.urls_walk import Arguments, first, named_routes
+from outsourcing.tests.urls_walk import SMALL_PDF, Arguments, first, named_routes
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
@@ -58,6 +59,15 @@ SECTION_ENTRIES = {
         "revoke_by": (TODAY + 30 * DAY).isoformat(),
     },
 }
+
+
+class RepostedFile(SimpleUploadedFile):
+    """A file posted again and again (by each role, by each fuzzed example): each post sends
+    it whole, where a plain file would be sent empty once read."""
+
+    def read(self, *args):
+        self.seek(0)
+        return super().read(*args)
 
 
 class Posts:
@@ -233,6 +243,21 @@ class Posts:
 
     def milestones__calendar(self):
         return {}
+
+    def milestones__deliverable_accept(self, pk):
+        return {}
+
+    def milestones__deliverable_send_back(self, pk):
+        form = self.context("milestones:deliverable_send_back", pk=pk)["form"]
+        return post_data(form, owner_note="The logo is the old one; use the file from May.")
+
+    def milestones__deliverable_upload(self, project_pk):
+        form = self.context("milestones:deliverable_upload", project_pk=project_pk)["form"]
+        milestone = first(form.fields["milestone"].queryset)
+        return {
+            **post_data(form, milestone=str(milestone.pk)),
+            "file": RepostedFile("final.pdf", SMALL_PDF, content_type="application/pdf"),
+        }
 
     def checkin_update(self, token):
         return {"progress": "Half the photos are edited.", "on_track": CheckIn.OnTrack.GREEN, "questions": ""}

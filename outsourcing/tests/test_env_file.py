@@ -51,11 +51,15 @@ def test_without_a_port_the_app_is_on_8000(env_file):
     )
 
 
-def test_the_example_env_file_copied_as_it_is_gives_the_defaults(env_file):
-    env_file.write_text((ROOT / ".env.example").read_text())
+def test_the_example_env_files_empty_log_and_two_factor_settings_mean_their_defaults(env_file):
+    env_file.write_text("MFA_REQUIRED_FOR=\nLOG_FORMAT=\nSENTRY_DSN=\nOTP_TOTP_ISSUER=\n")
+    show = (
+        "from django.conf import settings as s; "
+        "print(sorted(s.MFA_REQUIRED_FOR), s.LOG_FORMAT, s.OTP_TOTP_ISSUER)"
+    )
 
-    assert manage("shell", "--no-imports", "-c", SHOW_SETTINGS, env_file=env_file) == (
-        "8000 http://127.0.0.1:8000"
+    assert manage("shell", "--no-imports", "-c", show, env_file=env_file) == (
+        "['owners', 'superusers'] text Helping Hands"
     )
 
 

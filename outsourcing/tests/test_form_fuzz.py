@@ -48,6 +48,8 @@ FORMS = [
     "milestones:record",
     "milestones:reminder_preferences",
     "milestones:calendar",
+    "milestones:deliverable_send_back",
+    "milestones:deliverable_upload",
     "checkin_update",
 ]
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory, vetted_freelancer
+from milestones.forms import MAX_MILESTONES
 from outsourcing.tests.logins import Client
-from projects.forms import MAX_MILESTONES
 from projects.models import Backup, Project
 from projects.tests.factories import BackupFactory, MilestoneFactory, ProjectFactory
 from projects.tests.test_project_pages import project_data as valid_project_data

@@ -21,10 +21,9 @@ from dashboard.demo.freelancers import seed_freelancers
 from dashboard.demo.projects import seed_projects
 from freelancers.models import Freelancer
 from freelancers.tests.factories import AccessGrantFactory, FreelancerFactory
-from milestones import delivery, scan, tasks
+from milestones import delivery, project_services, scan, tasks
 from milestones.models import CalendarFeed, Milestone, Reminder
 from outsourcing.tests.urls_walk import admin_url, named_routes
-from projects import services
 from projects.health import AMBER, without_money
 from projects.models import Payment, Project
 from projects.tests.factories import UserFactory
@@ -59,7 +58,7 @@ def business(owner, assistant):
     assistant.save()
     today = timezone.localdate()
     freelancer = FreelancerFactory(name="Kofi Boateng", hourly_rate=Decimal("45.00"), currency="USD")
-    project = services.create_project(
+    project = project_services.create_project(
         project=Project(
             title="Newsletter templates",
             freelancer=freelancer,

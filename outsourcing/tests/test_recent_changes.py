@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common.history import recent_changes
 from freelancers.tests.factories import FreelancerFactory, SkillFactory, vetted_freelancer
+from milestones import project_services
 from milestones.models import Milestone
 from projects import services
 from projects.models import Project
@@ -81,7 +82,7 @@ def project(owner):
 
 
 def test_a_new_project_says_created(owner):
-    project = services.create_project(
+    project = project_services.create_project(
         project=ProjectFactory.build(owner=owner, freelancer=None, title="Shop"), by=owner
     )
 
@@ -145,8 +146,8 @@ def test_a_field_change_names_the_field_and_a_freelancer_by_name(owner_client, o
 
 
 def test_archiving_and_restoring_say_so(owner, project):
-    services.archive_project(project=project, by=owner)
-    services.restore_project(project=project, by=owner)
+    project_services.archive_project(project=project, by=owner)
+    project_services.restore_project(project=project, by=owner)
 
     assert words(project)[:2] == [["Changed by olivia: Restored"], ["Changed by olivia: Archived"]]
 
@@ -165,7 +166,7 @@ def test_a_replacement_gives_its_reason_and_the_names(owner, project):
 
 
 def test_a_status_change_shows_the_statuses_as_words(owner, project):
-    services.change_status(project=project, status=Project.Status.ON_HOLD, by=owner)
+    project_services.change_status(project=project, status=Project.Status.ON_HOLD, by=owner)
 
     assert latest_words(project) == ["Changed by olivia", "status: Draft → On hold"]
 
@@ -201,8 +202,8 @@ def test_editing_a_freelancers_skills_on_their_page_names_them(owner_client):
 def test_every_entry_of_a_busy_history_has_words(owner_client, owner, project):
     edit_project(owner_client, project)
     edit_project(owner_client, project, **{"milestones-0-title": "Design v2"})
-    services.change_status(project=project, status=Project.Status.ACTIVE, by=owner)
-    services.archive_project(project=project, by=owner)
+    project_services.change_status(project=project, status=Project.Status.ACTIVE, by=owner)
+    project_services.archive_project(project=project, by=owner)
 
     entries = recent_changes(project.history)
 

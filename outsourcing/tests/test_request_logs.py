@@ -87,7 +87,7 @@ def test_development_keeps_plain_log_lines():
 def test_a_log_format_other_than_json_or_text_stops_start_up():
     result = manage("check", LOG_FORMAT="xml")
 
-    assert result.stderr.strip() == "Configuration error: LOG_FORMAT must be json or text, not 'xml'."
+    assert result.stderr.strip() == "Configuration error: LOG_FORMAT must be one of json, text, not 'xml'."
 
 
 @pytest.fixture

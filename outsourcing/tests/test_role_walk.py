@@ -78,6 +78,7 @@ RULES = {
     "freelancers:list": Rule("freelancers.view_freelancer"),
     "freelancers:create": Rule("freelancers.add_freelancer"),
     "freelancers:access": Rule("freelancers.view_accessgrant"),
+    "freelancers:names": Rule("freelancers.view_freelancer"),
     "freelancers:sample_file": Rule("freelancers.view_worksample"),
     "freelancers:detail": Rule("freelancers.view_freelancer"),
     "freelancers:edit": Rule("freelancers.change_freelancer"),
@@ -112,6 +113,11 @@ RULES = {
     "milestones:retry_reminder": Rule("milestones.change_reminder", POST_ONLY),
     "milestones:calendar": Rule(LOGIN),  # each person's own feed
     "milestones:invite": Rule("milestones.view_checkin"),
+    "milestones:deliverable_download": Rule("milestones.view_deliverable"),
+    "milestones:deliverable_accept": Rule("milestones.change_deliverable", POST_ONLY),
+    "milestones:deliverable_send_back": Rule("milestones.change_deliverable"),
+    "milestones:deliverable_list": Rule("milestones.view_deliverable"),
+    "milestones:deliverable_upload": Rule("milestones.add_deliverable"),
     "checkin_update": Rule(PUBLIC),  # the signed token is the key
     "calendar_feed": Rule(PUBLIC),  # the secret is the key
     # The admin's own pages; its model pages follow ADMIN_VIEWS.

@@ -11,9 +11,9 @@ from django.utils import timezone
 from freelancers import services as freelancer_services
 from freelancers.models import Freelancer
 from freelancers.tests.factories import FreelancerFactory, vetted_freelancer
+from milestones import project_services
 from milestones.models import CheckIn, Milestone
 from outsourcing.tests.posts import formset_data, post_data
-from projects import services
 from projects.models import Project
 from projects.tests.factories import MilestoneFactory, ProjectFactory
 
@@ -62,14 +62,14 @@ def assert_revert_refused(response, instance):
 
 def project_with_raised_budget(owner):
     """A project the owner created at 10,000.00 and then raised to 12,345.00."""
-    project = services.create_project(
+    project = project_services.create_project(
         project=ProjectFactory.build(
             owner=owner, freelancer=vetted_freelancer(), status=Project.Status.DRAFT, budget=Decimal("10000")
         ),
         by=owner,
     )
     project.budget = Decimal("12345.00")
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
     return project
 
 
@@ -102,12 +102,12 @@ def test_the_history_of_a_project_stays_readable_without_a_revert_button(owner_c
 @pytest.mark.parametrize("role", ["owner", "staff_assistant"])
 def test_reverting_to_before_a_trial_rule_override_changes_nothing(client, owner, role, request, settings):
     settings.TRIAL_BUDGET_LIMIT = 500
-    project = services.create_project(
+    project = project_services.create_project(
         project=ProjectFactory.build(owner=owner, freelancer=None, budget=Decimal("2000.00")), by=owner
     )
     before_override = project.history.first()
     project.freelancer = FreelancerFactory(name="Untested Uma")
-    services.update_project(project=project, by=owner, override_reason="Known from a friend's shop")
+    project_services.update_project(project=project, by=owner, override_reason="Known from a friend's shop")
 
     response = post_revert(as_user(client, request.getfixturevalue(role)), project, before_override)
 

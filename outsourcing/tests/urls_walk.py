@@ -31,8 +31,9 @@ from dashboard.management.commands.seed_demo import DEMO_TEAM
 from freelancers.models import AccessGrant, Freelancer, WorkSample
 from freelancers.tests.factories import WorkSampleFactory
 from freelancers.views import SECTIONS
+from milestones.deliverables import receive_deliverable
 from milestones.links import checkin_token
-from milestones.models import CalendarFeed, CheckIn, Reminder
+from milestones.models import CalendarFeed, CheckIn, Deliverable, Reminder
 from milestones.services import post_freelancer_update
 from projects.models import Project
 
@@ -124,6 +125,7 @@ class Arguments:
         ]
         backup = {"pk": project.pk, "backup_pk": first(project.backups.all()).pk}
         milestone = first(project.milestones.all())
+        deliverable = {"pk": first(Deliverable.objects.filter(state=Deliverable.State.RECEIVED)).pk}
         return {
             "admin:app_list": [
                 {"app_label": label} for label in app_labels if self.user.has_module_perms(label)
@@ -141,6 +143,11 @@ class Arguments:
             "projects:milestone_status": [{"pk": project.pk, "milestone_pk": milestone.pk}],
             "projects:backup_confirm": [backup],
             "projects:backup_remove": [backup],
+            "milestones:deliverable_download": [deliverable],
+            "milestones:deliverable_accept": [deliverable],
+            "milestones:deliverable_send_back": [deliverable],
+            "milestones:deliverable_list": [{"project_pk": project.pk}],
+            "milestones:deliverable_upload": [{"project_pk": project.pk}],
             "milestones:retry_reminder": [
                 {"pk": first(Reminder.objects.filter(state=Reminder.State.FAILED)).pk}
             ],
@@ -175,6 +182,16 @@ def demo_data():
         freelancer=checkin.project.freelancer,
         progress="Half the pages are done.",
         on_track="green",
+    )
+    # A file the freelancer of the project the walk opens attached to a reply, still to review.
+    project = first(Project.objects.filter(milestones__isnull=False, backups__isnull=False))
+    receive_deliverable(
+        milestone=first(project.milestones.all()),
+        name="wireframes.pdf",
+        content=SMALL_PDF,
+        sender_email=project.freelancer.email,
+        channel=Deliverable.Channel.REPLY_EMAIL,
+        freelancer=project.freelancer,
     )
     # A reminder that could not be sent, as the failed-reminders page lists them.
     Reminder.objects.create(

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from milestones import planning, project_services
 from milestones.models import CheckIn, Milestone, Reminder
-from projects import services
 from projects.models import Project
 from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory
 from projects.tests.form_posts import fill_new_row, row_of, save_edit_page
@@ -32,7 +32,7 @@ def new_project(owner, *, status=Project.Status.ACTIVE, milestones=(), **fields)
     """Start 1 June, due 30 June, every 7 days, created through the service as the form does."""
     fields = {"start_on": D(2025, 6, 1), "due_on": D(2025, 6, 30), "checkin_every_days": 7, **fields}
     project = ProjectFactory.build(owner=owner, freelancer=None, status=status, **fields)
-    return services.create_project(project=project, milestones=milestones, by=owner)
+    return project_services.create_project(project=project, milestones=milestones, by=owner)
 
 
 def planned_days(project):
@@ -43,19 +43,19 @@ def planned_days(project):
 
 
 def test_check_ins_fall_every_n_days_after_the_start_up_to_the_due_date():
-    days = services.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 30), every_days=7, today=D(2025, 6, 1))
+    days = planning.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 30), every_days=7, today=D(2025, 6, 1))
 
     assert days == [D(2025, 6, 8), D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
 
 
 def test_a_check_in_falls_on_the_due_date_when_the_cadence_reaches_it():
-    days = services.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 15), every_days=7, today=D(2025, 6, 1))
+    days = planning.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 15), every_days=7, today=D(2025, 6, 1))
 
     assert days == [D(2025, 6, 8), D(2025, 6, 15)]
 
 
 def test_extra_dates_are_added_once_and_everything_is_sorted():
-    days = services.checkin_dates(
+    days = planning.checkin_dates(
         start=D(2025, 6, 1),
         due=D(2025, 6, 30),
         every_days=7,
@@ -75,7 +75,7 @@ def test_extra_dates_are_added_once_and_everything_is_sorted():
 
 
 def test_only_today_and_later_dates_are_kept():
-    days = services.checkin_dates(
+    days = planning.checkin_dates(
         start=D(2025, 6, 1),
         due=D(2025, 6, 30),
         every_days=7,
@@ -87,7 +87,7 @@ def test_only_today_and_later_dates_are_kept():
 
 
 def test_extra_dates_before_the_start_are_dropped():
-    days = services.checkin_dates(
+    days = planning.checkin_dates(
         start=D(2025, 6, 10), due=D(2025, 6, 20), every_days=7, extra=[D(2025, 6, 9)], today=D(2025, 6, 1)
     )
 
@@ -95,13 +95,13 @@ def test_extra_dates_before_the_start_are_dropped():
 
 
 def test_a_finished_schedule_has_no_dates_left():
-    days = services.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 30), every_days=7, today=D(2025, 7, 1))
+    days = planning.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 30), every_days=7, today=D(2025, 7, 1))
 
     assert days == []
 
 
 def test_a_daily_cadence_gives_every_day():
-    days = services.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 5), every_days=1, today=D(2025, 6, 3))
+    days = planning.checkin_dates(start=D(2025, 6, 1), due=D(2025, 6, 5), every_days=1, today=D(2025, 6, 3))
 
     assert days == [D(2025, 6, 3), D(2025, 6, 4), D(2025, 6, 5)]
 
@@ -176,7 +176,7 @@ def test_a_draft_project_gets_no_check_ins(owner):
 def test_making_a_project_active_plans_its_check_ins(owner):
     project = new_project(owner, status=Project.Status.DRAFT)
 
-    services.change_status(project=project, status=Project.Status.ACTIVE, by=owner)
+    project_services.change_status(project=project, status=Project.Status.ACTIVE, by=owner)
 
     project.refresh_from_db()
     assert project.status == Project.Status.ACTIVE
@@ -186,7 +186,7 @@ def test_making_a_project_active_plans_its_check_ins(owner):
 def test_putting_a_project_on_hold_plans_nothing(owner):
     project = new_project(owner, status=Project.Status.DRAFT)
 
-    services.change_status(project=project, status=Project.Status.ON_HOLD, by=owner)
+    project_services.change_status(project=project, status=Project.Status.ON_HOLD, by=owner)
 
     assert not CheckIn.objects.filter(project=project).exists()
 
@@ -194,7 +194,7 @@ def test_putting_a_project_on_hold_plans_nothing(owner):
 def test_making_an_active_project_active_again_does_not_duplicate_check_ins(owner):
     project = new_project(owner)
 
-    services.change_status(project=project, status=Project.Status.ACTIVE, by=owner)
+    project_services.change_status(project=project, status=Project.Status.ACTIVE, by=owner)
 
     assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
 
@@ -214,7 +214,7 @@ def replanned(owner):
     old_planned = set(project.checkins.planned().filter(scheduled_for__gte=NOW).values_list("pk", flat=True))
 
     project.checkin_every_days = 3
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
     return project, past, held, old_planned
 
 
@@ -264,7 +264,7 @@ def test_editing_something_other_than_the_schedule_does_not_re_plan(owner):
 
     project.title = "New title"
     project.budget = Decimal("450")
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     assert set(project.checkins.values_list("pk", flat=True)) == before
 
@@ -273,7 +273,7 @@ def test_moving_the_due_date_re_plans(owner):
     project = new_project(owner)
 
     project.due_on = D(2025, 7, 14)
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     assert planned_days(project) == [
         D(2025, 6, 15),
@@ -291,7 +291,7 @@ def test_re_planning_does_not_plan_a_second_check_in_on_a_day_already_held(owner
     held.save()
 
     project.due_on = D(2025, 7, 14)
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     assert project.checkins.filter(scheduled_for__date=D(2025, 6, 15)).count() == 1
 
@@ -312,7 +312,7 @@ def test_re_planning_keeps_the_rows_of_check_ins_whose_day_is_still_planned(owne
     before = upcoming_pks(project)
 
     project.due_on = D(2025, 7, 14)
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     assert upcoming_pks(project) > before
     assert days_of(project, before) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
@@ -324,11 +324,11 @@ def test_the_check_in_before_a_milestone_follows_the_milestone_to_its_new_date(o
     before_design = project.checkins.get(milestone=design)
 
     design.due_on = D(2025, 6, 21)
-    services.update_project(project=project, milestones=[design], by=owner)
+    project_services.update_project(project=project, milestones=[design], by=owner)
 
     moved = CheckIn.objects.get(pk=before_design.pk)
     assert timezone.localtime(moved.scheduled_for) == timezone.localtime(
-        services.checkin_time(D(2025, 6, 20))
+        planning.checkin_time(D(2025, 6, 20))
     )
     assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 20), D(2025, 6, 22), D(2025, 6, 29)]
 
@@ -338,7 +338,7 @@ def test_check_ins_shift_with_the_start_date_and_keep_their_rows(owner):
     before = upcoming_pks(project)
 
     project.start_on = D(2025, 6, 3)
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     # The 15th and 22nd move two days on; the 29th would be past the due date and goes.
     assert upcoming_pks(project) < before
@@ -350,7 +350,7 @@ def test_a_blank_check_in_no_longer_planned_is_deleted(owner):
     on_the_22nd = project.checkins.get(scheduled_for__date=D(2025, 6, 22))
 
     project.checkin_every_days = 14
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 29)]
     assert not CheckIn.objects.filter(pk=on_the_22nd.pk).exists()
@@ -363,7 +363,7 @@ def test_a_check_in_with_writing_no_longer_planned_stays_on_its_day(owner):
     on_the_22nd.save()
 
     project.checkin_every_days = 14
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     assert planned_days(project) == [D(2025, 6, 15), D(2025, 6, 22), D(2025, 6, 29)]
     assert CheckIn.objects.get(pk=on_the_22nd.pk).freelancer_progress == "Half the pages are done."
@@ -387,7 +387,7 @@ def test_a_check_in_whose_reminder_was_sent_stays_when_no_longer_planned(owner):
     reminded(on_the_22nd, Reminder.State.SENT)
 
     project.checkin_every_days = 14
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     assert CheckIn.objects.filter(pk=on_the_22nd.pk).exists()
 
@@ -398,7 +398,7 @@ def test_a_reminder_that_never_went_out_does_not_keep_a_check_in(owner):
     reminded(on_the_22nd, Reminder.State.FAILED)
 
     project.checkin_every_days = 14
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     assert not CheckIn.objects.filter(pk=on_the_22nd.pk).exists()
 

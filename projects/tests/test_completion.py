@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory
+from milestones import project_services
 from milestones.models import CheckIn, Milestone
-from projects import services
 from projects.models import Project, Review
 from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory, ReviewFactory
 
@@ -48,7 +48,7 @@ def approve_all(project):
 
 def test_completing_with_unfinished_milestones_and_no_note_is_refused_naming_them(owner, project):
     with pytest.raises(ValidationError) as raised:
-        services.complete_project(project=project, review=a_review(), by=owner)
+        project_services.complete_project(project=project, review=a_review(), by=owner)
 
     assert raised.value.message_dict == {
         "unfinished_note": [
@@ -62,7 +62,7 @@ def test_a_refused_completion_changes_nothing(owner, project, note):
     future = CheckInFactory(project=project)
 
     with pytest.raises(ValidationError):
-        services.complete_project(project=project, review=a_review(), by=owner, unfinished_note=note)
+        project_services.complete_project(project=project, review=a_review(), by=owner, unfinished_note=note)
 
     project.refresh_from_db()
     assert project.status == Project.Status.ACTIVE
@@ -73,7 +73,7 @@ def test_a_refused_completion_changes_nothing(owner, project, note):
 
 
 def test_completing_with_unfinished_milestones_and_a_note_is_allowed_and_the_note_kept(owner, project):
-    services.complete_project(
+    project_services.complete_project(
         project=project, review=a_review(), by=owner, unfinished_note="  Launch moved to the next project.  "
     )
 
@@ -86,7 +86,7 @@ def test_completing_with_unfinished_milestones_and_a_note_is_allowed_and_the_not
 def test_completing_with_every_milestone_approved_needs_no_note(owner, project):
     approve_all(project)
 
-    services.complete_project(project=project, review=a_review(), by=owner)
+    project_services.complete_project(project=project, review=a_review(), by=owner)
 
     project.refresh_from_db()
     assert project.status == Project.Status.COMPLETED
@@ -97,7 +97,7 @@ def test_completing_with_every_milestone_approved_needs_no_note(owner, project):
 def test_the_review_is_saved_for_the_project_and_its_freelancer(owner, project):
     approve_all(project)
 
-    services.complete_project(
+    project_services.complete_project(
         project=project, review=a_review(do_differently="Agree on copy sooner."), by=owner
     )
 
@@ -111,7 +111,7 @@ def test_the_review_is_saved_for_the_project_and_its_freelancer(owner, project):
 def test_completing_records_who_completed_it_in_the_history(owner, project):
     approve_all(project)
 
-    services.complete_project(project=project, review=a_review(), by=owner)
+    project_services.complete_project(project=project, review=a_review(), by=owner)
 
     latest = project.history.first()
     assert latest.status == Project.Status.COMPLETED
@@ -129,7 +129,7 @@ def test_completing_deletes_the_future_planned_check_ins_and_keeps_held_and_past
     )
     elsewhere = CheckInFactory(scheduled_for=now + 2 * DAY)
 
-    services.complete_project(project=project, review=a_review(), by=owner)
+    project_services.complete_project(project=project, review=a_review(), by=owner)
 
     assert set(CheckIn.objects.values_list("pk", flat=True)) == {
         held_early.pk,
@@ -146,7 +146,7 @@ def test_would_not_rehire_with_do_not_hire_ticked_marks_the_freelancer_with_the_
     approve_all(project)
     review = a_review(would_rehire=Review.Rehire.NO, do_differently="Missed every deadline.")
 
-    services.complete_project(project=project, review=review, by=owner, mark_do_not_hire=True)
+    project_services.complete_project(project=project, review=review, by=owner, mark_do_not_hire=True)
 
     freelancer = project.freelancer
     freelancer.refresh_from_db()
@@ -157,7 +157,7 @@ def test_would_not_rehire_with_do_not_hire_ticked_marks_the_freelancer_with_the_
 def test_would_not_rehire_without_saying_what_to_do_differently_still_gives_a_reason(owner, project):
     approve_all(project)
 
-    services.complete_project(
+    project_services.complete_project(
         project=project, review=a_review(would_rehire=Review.Rehire.NO), by=owner, mark_do_not_hire=True
     )
 
@@ -168,7 +168,7 @@ def test_would_not_rehire_without_saying_what_to_do_differently_still_gives_a_re
 def test_would_not_rehire_without_do_not_hire_ticked_leaves_the_freelancer_hireable(owner, project):
     approve_all(project)
 
-    services.complete_project(
+    project_services.complete_project(
         project=project, review=a_review(would_rehire=Review.Rehire.NO), by=owner, mark_do_not_hire=False
     )
 
@@ -181,7 +181,7 @@ def test_would_not_rehire_without_do_not_hire_ticked_leaves_the_freelancer_hirea
 def test_do_not_hire_ticked_on_a_review_that_would_rehire_does_nothing(owner, project, rehire):
     approve_all(project)
 
-    services.complete_project(
+    project_services.complete_project(
         project=project, review=a_review(would_rehire=rehire), by=owner, mark_do_not_hire=True
     )
 
@@ -194,7 +194,7 @@ def test_a_second_review_for_the_same_project_and_freelancer_is_refused(owner, p
     ReviewFactory(project=project, freelancer=project.freelancer)
 
     with pytest.raises(ValidationError) as raised:
-        services.complete_project(project=project, review=a_review(), by=owner)
+        project_services.complete_project(project=project, review=a_review(), by=owner)
 
     assert raised.value.message_dict["freelancer"] == [
         "This freelancer has already been reviewed for this project."
@@ -208,7 +208,7 @@ def test_a_review_with_a_rating_out_of_range_is_refused_and_nothing_completes(ow
     approve_all(project)
 
     with pytest.raises(ValidationError) as raised:
-        services.complete_project(project=project, review=a_review(quality=6), by=owner)
+        project_services.complete_project(project=project, review=a_review(quality=6), by=owner)
 
     assert "quality" in raised.value.message_dict
     project.refresh_from_db()
@@ -219,7 +219,7 @@ def test_a_review_with_a_rating_out_of_range_is_refused_and_nothing_completes(ow
 def test_a_completed_project_without_a_review_is_owed_one(owner, project):
     approve_all(project)
 
-    services.complete_project(project=project, review=None, by=owner)
+    project_services.complete_project(project=project, review=None, by=owner)
 
     assert list(Project.objects.reviews_owed()) == [project]
 
@@ -227,7 +227,7 @@ def test_a_completed_project_without_a_review_is_owed_one(owner, project):
 def test_a_completed_project_with_its_review_is_not_owed_one(owner, project):
     approve_all(project)
 
-    services.complete_project(project=project, review=a_review(), by=owner)
+    project_services.complete_project(project=project, review=a_review(), by=owner)
 
     assert not Project.objects.reviews_owed().exists()
 

@@ -20,8 +20,8 @@ from django.utils import timezone
 from freelancers.models import Freelancer, Reference
 from freelancers.resources import FreelancerResource, ReferenceResource
 from freelancers.tests.factories import FreelancerFactory
+from milestones import project_services, tasks
 from milestones import services as milestone_services
-from milestones import tasks
 from milestones.models import CheckIn, Milestone, Reminder
 from projects import services
 from projects.models import Backup, Payment, Project, Review
@@ -71,7 +71,7 @@ def project(owner, ana):
         budget=Decimal("400.00"),
     )
     design = MilestoneFactory.build(title="Design", due_on=D(2025, 6, 20), amount=Decimal("150.00"))
-    return services.create_project(project=project, milestones=[design], by=owner)
+    return project_services.create_project(project=project, milestones=[design], by=owner)
 
 
 def checkin_on(project, day):
@@ -172,7 +172,7 @@ def with_an_update(project, day):
 def test_ending_a_project_keeps_check_ins_with_an_update_and_drops_the_blank_ones(owner, project, status):
     written = with_an_update(project, D(2025, 6, 22))
 
-    services.change_status(project=project, status=status, by=owner)
+    project_services.change_status(project=project, status=status, by=owner)
 
     assert list(project.checkins.values_list("pk", flat=True)) == [written.pk]
     assert CheckIn.objects.get(pk=written.pk).freelancer_progress == UPDATE["progress"]
@@ -182,9 +182,9 @@ def test_completing_keeps_check_ins_with_writing_and_every_payment(owner_client,
     written = with_an_update(project, D(2025, 6, 19))
     payment = PaymentFactory(project=project, amount=Decimal("120.00"), note="Deposit, bank transfer")
     design = project.milestones.get()
-    services.set_milestone_status(milestone=design, status=Milestone.Status.APPROVED, by=owner)
+    project_services.set_milestone_status(milestone=design, status=Milestone.Status.APPROVED, by=owner)
 
-    services.complete_project(project=project, review=None, by=owner)
+    project_services.complete_project(project=project, review=None, by=owner)
 
     assert list(project.checkins.values_list("pk", flat=True)) == [written.pk]
     payment.refresh_from_db()
@@ -200,9 +200,9 @@ def test_an_archived_and_restored_project_keeps_the_update_and_the_link_opens_ag
     link = emailed_link(before_design)
     post_update(link)
 
-    services.archive_project(project=project, by=owner)
+    project_services.archive_project(project=project, by=owner)
     assert Client().get(link).status_code == HTTPStatus.FORBIDDEN  # closed while archived
-    services.restore_project(project=project, by=owner)
+    project_services.restore_project(project=project, by=owner)
 
     assert CheckIn.objects.get(pk=before_design.pk).freelancer_progress == UPDATE["progress"]
     assert Client().get(link).status_code == HTTPStatus.OK
@@ -222,7 +222,7 @@ def test_completing_keeps_the_do_not_hire_reason_written_before(owner, project, 
         do_differently="Agree the hours first",
     )
 
-    services.complete_project(
+    project_services.complete_project(
         project=project, review=review, by=owner, unfinished_note="Stopped early.", mark_do_not_hire=True
     )
 
@@ -403,11 +403,11 @@ def test_payments_survive_every_path_that_rewrites_a_project(owner, project):
     payment = PaymentFactory(project=project, amount=Decimal("60.00"), note="Logo sketches")
 
     project.checkin_every_days = 3
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
     services.replace_freelancer(project=project, new=FreelancerFactory(), reason="Ana is ill", by=owner)
-    services.archive_project(project=project, by=owner)
-    services.restore_project(project=project, by=owner)
-    services.change_status(project=project, status=Project.Status.CANCELLED, by=owner)
+    project_services.archive_project(project=project, by=owner)
+    project_services.restore_project(project=project, by=owner)
+    project_services.change_status(project=project, status=Project.Status.CANCELLED, by=owner)
 
     assert list(Payment.objects.filter(project=project).values_list("pk", "amount", "note")) == [
         (payment.pk, Decimal("60.00"), "Logo sketches")

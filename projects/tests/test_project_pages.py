@@ -384,7 +384,8 @@ def test_the_project_page_runs_a_fixed_number_of_queries(owner_client, django_as
 # held and planned check-ins and one page of each (payments with their
 # milestones); the next check-in; the project's skills (for backup
 # suggestions); the milestones for the payment form; assignments; backups;
-# the freelancers for the backup form; reviews; history.
+# reviews; history; the newest deliverables with their count. The backup form's
+# freelancer is typed, not picked from all of them.
 QUERIES_ON_PROJECT_PAGE = 20
 
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory
+from milestones import project_services
 from projects import services
 from projects.models import Assignment, Backup, Project
 from projects.tests.factories import (
@@ -44,7 +45,7 @@ def project(owner, ana):
         MilestoneFactory.build(title="Build", due_on=project.due_on),
     ]
     # The milestones add up to more than the budget plus contingency: the owner confirmed it.
-    project = services.create_project(
+    project = project_services.create_project(
         project=project, milestones=milestones, by=owner, confirm_over_budget=True
     )
     Assignment.objects.filter(project=project).update(started_on=timezone.localdate() - 7 * DAY)
@@ -181,7 +182,7 @@ def test_replacing_with_a_do_not_hire_freelancer_is_refused_even_with_an_overrid
 
 def test_replacing_with_an_untested_freelancer_on_a_big_project_needs_the_override(owner, ana, bo):
     passed_trial(ana)
-    project = services.create_project(
+    project = project_services.create_project(
         project=ProjectFactory.build(owner=owner, freelancer=ana, budget=Decimal("2000")), by=owner
     )
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from milestones import planning, project_services
 from milestones.models import CheckIn, Milestone
 from projects import services
 from projects.models import Backup, Payment
@@ -49,7 +50,7 @@ def test_update_project_refuses_a_milestone_moved_past_the_due_date_plus_leeway(
     milestone.due_on = days(24)
 
     with pytest.raises(ValidationError) as raised:
-        services.update_project(project=project, milestones=[milestone], by=owner)
+        project_services.update_project(project=project, milestones=[milestone], by=owner)
 
     assert "after the project's due date plus its leeway" in " ".join(raised.value.messages)
     milestone.refresh_from_db()
@@ -60,7 +61,7 @@ def test_save_milestones_needs_a_confirmation_above_budget_plus_contingency(owne
     milestone = Milestone(project=project, title="Everything", due_on=days(10), amount=Decimal("1100.01"))
 
     with pytest.raises(ValidationError) as raised:
-        services.save_milestones(project=project, milestones=[milestone], by=owner)
+        project_services.save_milestones(project=project, milestones=[milestone], by=owner)
 
     assert (
         "USD 1,100.01, more than the budget plus contingency"
@@ -68,7 +69,9 @@ def test_save_milestones_needs_a_confirmation_above_budget_plus_contingency(owne
     )
     assert not Milestone.objects.exists()
 
-    services.save_milestones(project=project, milestones=[milestone], by=owner, confirm_over_budget=True)
+    project_services.save_milestones(
+        project=project, milestones=[milestone], by=owner, confirm_over_budget=True
+    )
     assert project.milestones.get().amount == Decimal("1100.01")
 
 
@@ -76,7 +79,7 @@ def test_the_over_budget_refusal_names_no_amount_to_an_assistant(assistant, proj
     milestone = Milestone(project=project, title="Everything", due_on=days(10), amount=Decimal("1100.01"))
 
     with pytest.raises(ValidationError) as raised:
-        services.save_milestones(project=project, milestones=[milestone], by=assistant)
+        project_services.save_milestones(project=project, milestones=[milestone], by=assistant)
 
     assert raised.value.message_dict["confirm_over_budget"] == [
         "The milestones add up to more than the budget plus contingency. Tick this box to save anyway."
@@ -165,7 +168,7 @@ def test_editing_only_the_title_of_a_project_already_over_budget_asks_no_confirm
     owner_client, owner, project
 ):
     """The confirmation is asked when the milestones or the budget change, not on every save."""
-    services.save_milestones(
+    project_services.save_milestones(
         project=project,
         milestones=[Milestone(title="Everything", due_on=days(10), amount=Decimal("1500.00"))],
         by=owner,
@@ -183,7 +186,7 @@ def test_editing_only_the_title_of_a_project_already_over_budget_asks_no_confirm
 
 
 def test_raising_an_over_budget_milestone_on_the_project_form_asks_again(owner_client, owner, project):
-    services.save_milestones(
+    project_services.save_milestones(
         project=project,
         milestones=[Milestone(title="Everything", due_on=days(10), amount=Decimal("1500.00"))],
         by=owner,
@@ -201,7 +204,7 @@ def test_raising_an_over_budget_milestone_on_the_project_form_asks_again(owner_c
 
 def project_with_a_draft_due_in_11_days(owner):
     """Active from today, a check-in every 7 days and one the day before the draft."""
-    return services.create_project(
+    return project_services.create_project(
         project=ProjectFactory.build(
             owner=owner, freelancer=None, start_on=TODAY, due_on=days(28), budget=Decimal("400.00")
         ),
@@ -250,7 +253,7 @@ def test_admin_inline_milestones_above_budget_plus_contingency_need_the_confirma
 
 def test_admin_inline_milestone_moves_re_plan_the_check_ins_by_who_moved_them(owner_client, owner, project):
     MilestoneFactory(project=project, title="Go-live", due_on=days(15))
-    services.plan_checkins(project=project)
+    planning.plan_checkins(project=project)
     url = reverse("admin:projects_project_change", args=[project.pk])
     data = admin_page_data(owner_client, url, having="milestones-TOTAL_FORMS")
     data[f"{row_of(data, 'milestones', 'Go-live')}-due_on"] = days(12).isoformat()

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from freelancers.tests.factories import FreelancerFactory
+from milestones import project_services
 from milestones.models import CheckIn, Milestone
 from projects import services
 from projects.models import Assignment, Project
@@ -99,14 +100,14 @@ def test_creating_a_big_project_for_an_untested_freelancer_is_refused_and_saves_
     milestone = MilestoneFactory.build(project=project, title="Design", due_on=project.due_on)
 
     with pytest.raises(ValidationError) as raised:
-        services.create_project(project=project, milestones=[milestone], by=owner)
+        project_services.create_project(project=project, milestones=[milestone], by=owner)
 
     assert "above the trial limit of USD 500.00" in refusal(raised)
     assert rows() == (0, 0, 0, 0)
 
 
 def test_creating_a_project_at_exactly_the_limit_for_an_untested_freelancer_is_allowed(owner, untested):
-    project = services.create_project(project=new_project(owner, untested, "500.00"), by=owner)
+    project = project_services.create_project(project=new_project(owner, untested, "500.00"), by=owner)
 
     project.refresh_from_db()
     assert project.freelancer == untested
@@ -119,7 +120,9 @@ def test_creating_a_project_at_exactly_the_limit_for_an_untested_freelancer_is_a
 def test_an_override_reason_allows_the_big_project_and_is_recorded_with_who_gave_it(owner, untested):
     project = new_project(owner, untested, "5000")
 
-    services.create_project(project=project, by=owner, override_reason="  Worked with her for years.  ")
+    project_services.create_project(
+        project=project, by=owner, override_reason="  Worked with her for years.  "
+    )
 
     project.refresh_from_db()
     assert project.freelancer == untested
@@ -132,7 +135,9 @@ def test_an_override_reason_allows_the_big_project_and_is_recorded_with_who_gave
 @pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
 def test_a_blank_override_reason_does_not_count(owner, untested, blank):
     with pytest.raises(ValidationError) as raised:
-        services.create_project(project=new_project(owner, untested, "5000"), by=owner, override_reason=blank)
+        project_services.create_project(
+            project=new_project(owner, untested, "5000"), by=owner, override_reason=blank
+        )
 
     assert "trial limit" in refusal(raised)
     assert rows() == (0, 0, 0, 0)
@@ -142,7 +147,7 @@ def test_after_a_passed_trial_the_same_budget_is_allowed_without_override(owner,
     passed_trial(untested)
     before = Project.objects.count()
 
-    project = services.create_project(project=new_project(owner, untested, "5000"), by=owner)
+    project = project_services.create_project(project=new_project(owner, untested, "5000"), by=owner)
 
     project.refresh_from_db()
     assert Project.objects.count() == before + 1
@@ -151,7 +156,7 @@ def test_after_a_passed_trial_the_same_budget_is_allowed_without_override(owner,
 
 
 def test_an_override_reason_given_when_none_is_needed_is_not_recorded(owner, untested):
-    project = services.create_project(
+    project = project_services.create_project(
         project=new_project(owner, untested, "300"), by=owner, override_reason="Just in case"
     )
 
@@ -167,7 +172,7 @@ def test_a_do_not_hire_freelancer_is_refused_even_with_an_override(owner, budget
     before = rows()
 
     with pytest.raises(ValidationError) as raised:
-        services.create_project(
+        project_services.create_project(
             project=new_project(owner, banned, budget), by=owner, override_reason="I know him well"
         )
 
@@ -176,7 +181,7 @@ def test_a_do_not_hire_freelancer_is_refused_even_with_an_override(owner, budget
 
 
 def test_a_project_without_a_freelancer_needs_no_trial(owner):
-    project = services.create_project(project=new_project(owner, None, "9000"), by=owner)
+    project = project_services.create_project(project=new_project(owner, None, "9000"), by=owner)
 
     project.refresh_from_db()
     assert project.freelancer is None
@@ -187,11 +192,11 @@ def test_a_project_without_a_freelancer_needs_no_trial(owner):
 
 
 def test_raising_the_budget_above_the_limit_for_an_untested_freelancer_is_refused(owner, untested):
-    project = services.create_project(project=new_project(owner, untested, "400"), by=owner)
+    project = project_services.create_project(project=new_project(owner, untested, "400"), by=owner)
 
     project.budget = Decimal("900")
     with pytest.raises(ValidationError) as raised:
-        services.update_project(project=project, by=owner)
+        project_services.update_project(project=project, by=owner)
 
     assert "above the trial limit of USD 500.00" in refusal(raised)
     project.refresh_from_db()
@@ -200,10 +205,12 @@ def test_raising_the_budget_above_the_limit_for_an_untested_freelancer_is_refuse
 
 
 def test_raising_the_budget_with_an_override_is_saved_and_the_override_recorded(owner, untested):
-    project = services.create_project(project=new_project(owner, untested, "400"), by=owner)
+    project = project_services.create_project(project=new_project(owner, untested, "400"), by=owner)
 
     project.budget = Decimal("900")
-    services.update_project(project=project, by=owner, override_reason="Rush job, she knows the shop.")
+    project_services.update_project(
+        project=project, by=owner, override_reason="Rush job, she knows the shop."
+    )
 
     project.refresh_from_db()
     assert project.budget == Decimal("900.00")
@@ -213,10 +220,10 @@ def test_raising_the_budget_with_an_override_is_saved_and_the_override_recorded(
 
 def test_raising_the_budget_for_a_freelancer_with_a_passed_trial_needs_no_override(owner, untested):
     passed_trial(untested)
-    project = services.create_project(project=new_project(owner, untested, "400"), by=owner)
+    project = project_services.create_project(project=new_project(owner, untested, "400"), by=owner)
 
     project.budget = Decimal("9000")
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     project.refresh_from_db()
     assert project.budget == Decimal("9000.00")
@@ -224,12 +231,12 @@ def test_raising_the_budget_for_a_freelancer_with_a_passed_trial_needs_no_overri
 
 
 def test_editing_a_big_project_without_touching_the_budget_needs_no_new_override(owner, untested):
-    project = services.create_project(
+    project = project_services.create_project(
         project=new_project(owner, untested, "900"), by=owner, override_reason="Ok"
     )
 
     project.title = "Shop relaunch"
-    services.update_project(project=project, by=owner)
+    project_services.update_project(project=project, by=owner)
 
     project.refresh_from_db()
     assert project.title == "Shop relaunch"
@@ -239,11 +246,11 @@ def test_editing_a_big_project_without_touching_the_budget_needs_no_new_override
 def test_switching_a_big_project_to_an_untested_freelancer_is_refused_and_changes_nothing(owner, untested):
     tried = FreelancerFactory()
     passed_trial(tried)
-    project = services.create_project(project=new_project(owner, tried, "900"), by=owner)
+    project = project_services.create_project(project=new_project(owner, tried, "900"), by=owner)
 
     project.freelancer = untested
     with pytest.raises(ValidationError) as raised:
-        services.update_project(project=project, by=owner)
+        project_services.update_project(project=project, by=owner)
 
     assert "trial limit" in refusal(raised)
     project.refresh_from_db()
