@@ -15,7 +15,7 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py ensure_admin
-	@echo "Starting web ($(call setting,SITE_URL)/), worker and beat. Ctrl-C stops all three."
+	@echo "Starting web ($(call setting,SITE_URL)/), worker, beat and the mail receiver (127.0.0.1:2525). Ctrl-C stops them all."
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT="$(call setting,PORT)" SITE_URL="$(call setting,SITE_URL)" $(BIN)/honcho start --env /dev/null
 
 test: install

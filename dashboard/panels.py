@@ -8,30 +8,82 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from common.policy import can_see_money
 from freelancers.models import AccessGrant, Freelancer
 from milestones.models import CheckIn, Milestone, Reminder
+from projects import forecast, selectors
 from projects.health import GREEN, RANK
 from projects.models import Project
 
 WEEK = datetime.timedelta(days=7)
 # Enough rows for a glance; each panel links to the full list.
 PANEL_ROWS = 8
+# Rows of "needing attention" kept for projects green today but forecast red, however many
+# are in trouble today: the warning comes while there is still time to act.
+FORECAST_ROWS = 3
 # The bench: so many skills, and so many names per skill.
 BENCH_SKILLS = 12
 BENCH_NAMES = 5
 NO_SKILL = "No skill recorded"
 
 
-def projects_needing_attention():
-    """Projects in progress whose budget or schedule is amber or red, the worst first:
-    the first rows and the counts, each one query however many projects there are."""
-    in_progress = Project.objects.in_progress().with_health()
+@dataclass
+class HeadingForTrouble:
+    """A project green today whose forecast is red, and why, in words the reader may see."""
+
+    project: Project
+    outlook: object  # a projects.health.Health
+    crossing_on: datetime.date
+
+
+def heading_for_trouble(today, *, show_money):
+    """Active projects green today but forecast red (projects.forecast: to pass the
+    contingency before the due date, or to finish beyond the leeway), the soonest crossing
+    first. Every such project is a candidate, so they are all read: two queries, the green
+    projects with their spending and health summed in SQL, and their milestones."""
+    green = list(
+        Project.objects.in_progress()
+        .active()
+        .with_health(today)
+        .filter(health_rank=RANK[GREEN])
+        .with_spending(today)
+        .select_related("freelancer")
+    )
+    forecasts = selectors.forecasts(green, today)
+    rows = []
+    for project in green:
+        result = forecasts[project.pk]
+        if not result.crossings:
+            continue
+        dates = [result.contingency_runs_out_on if result.passes_contingency else None, result.finish_on]
+        rows.append(
+            HeadingForTrouble(
+                project=project,
+                outlook=forecast.outlook(result) if show_money else forecast.outlook_without_money(result),
+                crossing_on=min(day for day in dates if day is not None),
+            )
+        )
+    return sorted(rows, key=lambda row: (row.crossing_on, row.project.due_on, row.project.pk))
+
+
+def projects_needing_attention(*, show_money, today=None):
+    """Projects in progress whose budget or schedule is amber or red, the worst first, then
+    those green today but forecast red: the first rows and the counts, in four queries however
+    many projects there are (today's trouble is counted and limited in SQL; the forecasts read
+    every green active project, see heading_for_trouble). Returns (in trouble today, forecast
+    red, how many more there are, how many are in progress)."""
+    today = today or timezone.localdate()
+    ahead = heading_for_trouble(today, show_money=show_money)
+    in_progress = Project.objects.in_progress().with_health(today)
     troubled = in_progress.filter(health_rank__lt=RANK[GREEN])
-    rows = list(troubled.select_related("freelancer").order_by("health_rank", "due_on", "pk")[:PANEL_ROWS])
+    limit = PANEL_ROWS - min(len(ahead), FORECAST_ROWS)
+    rows = list(troubled.select_related("freelancer").order_by("health_rank", "due_on", "pk")[:limit])
+    ahead_shown = ahead[: PANEL_ROWS - len(rows)]
     counts = in_progress.aggregate(
         total=Count("pk"), troubled=Count("pk", filter=Q(health_rank__lt=RANK[GREEN]))
     )
-    return rows, counts["troubled"], counts["total"]
+    more = counts["troubled"] + len(ahead) - len(rows) - len(ahead_shown)
+    return rows, ahead_shown, more, counts["total"]
 
 
 def week_checkins(now):
@@ -154,9 +206,12 @@ def dashboard(user, now=None):
     allowed = allowed_panels(user)
     context = {"no_panels": not allowed}
     if "attention" in allowed:
-        attention, attention_count, in_progress_count = projects_needing_attention()
+        attention, ahead, more, in_progress_count = projects_needing_attention(
+            show_money=can_see_money(user), today=timezone.localdate(now)
+        )
         context["attention"] = attention
-        context["attention_more"] = attention_count - len(attention)
+        context["heading_for_trouble"] = ahead
+        context["attention_more"] = more
         context["in_progress_count"] = in_progress_count
     if "week_checkins" in allowed:
         context["week_checkins"] = week_checkins(now)

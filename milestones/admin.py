@@ -16,6 +16,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -25,10 +26,12 @@ from common.admin_policy import PolicyAdmin
 from common.form_errors import add_service_errors
 from common.history import HistoryAdmin
 from common.money import format_money
+from common.policy import can_see_money
 from milestones import project_services, scan, tasks
 from milestones.models import CalendarFeed, CheckIn, Deliverable, Milestone, Reminder
 from milestones.project_admin import ProjectAdmin
 from milestones.resources import MilestoneResource
+from projects import forecast
 from projects.admin import HistoryExportAdmin
 from projects.models import Project
 
@@ -235,6 +238,15 @@ def hidden_kinds(user):
     return [kind for kind, may_read in scan.READ_CHECKS.items() if not may_read(user)]
 
 
+def hidden_reminders(user):
+    """The reminders `user` may not read, as a filter, or None when they may read them all:
+    the kinds above, and a forecast overrun's money crossing (scan.read_check)."""
+    hidden = Q(kind__in=hidden_kinds(user)) if hidden_kinds(user) else Q()
+    if not can_see_money(user):
+        hidden |= Q(kind=Reminder.Kind.FORECAST_OVERRUN, due_slot__startswith=forecast.CONTINGENCY)
+    return hidden or None
+
+
 @admin.register(Reminder)
 class ReminderAdmin(LargeTableAdmin, admin.ModelAdmin):
     """The log of reminders, to read. The scan writes it and delivery updates it; a failed
@@ -265,13 +277,9 @@ class ReminderAdmin(LargeTableAdmin, admin.ModelAdmin):
     actions = ["retry"]
 
     def get_queryset(self, request):
-        hidden = hidden_kinds(request.user)
+        hidden = hidden_reminders(request.user)
         # Only when there is something to hide: an unfiltered list is paged by the estimate.
-        return (
-            super().get_queryset(request).exclude(kind__in=hidden)
-            if hidden
-            else super().get_queryset(request)
-        )
+        return super().get_queryset(request).exclude(hidden) if hidden else super().get_queryset(request)
 
     def has_add_permission(self, request):
         return False

@@ -8,6 +8,8 @@ class MilestonesConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from milestones import time_zones
+        from milestones import inbound_webhooks, time_zones
 
         user_logged_in.connect(time_zones.remember_zone_on_login, dispatch_uid="milestones.remember_zone")
+        # Replies by email that an ESP posts to its inbound webhook.
+        inbound_webhooks.connect()

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from milestones import emails
 from milestones.models import Reminder, ReminderPreference
-from milestones.scan import READ_CHECKS, Readers
+from milestones.scan import Readers, read_check
 
 logger = logging.getLogger(__name__)
 State = Reminder.State
@@ -154,7 +154,7 @@ def still_addressed(reminder, readers):
     """A freelancer's copy goes only to the project's current freelancer: their link is signed for
     them. A reminder about money or access grants goes only to someone who may still read it."""
     if reminder.user_id is not None:
-        check = READ_CHECKS.get(reminder.kind)
+        check = read_check(reminder.kind, reminder.due_slot)
         return check is None or readers.allowed(check, reminder.user)
     freelancer = reminder.project.freelancer if reminder.project else None
     return freelancer is not None and freelancer.email.lower() == reminder.recipient.lower()

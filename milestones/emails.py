@@ -8,20 +8,26 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from common.money import format_money
 from common.policy import can_see_money
 from milestones.links import checkin_link
+from milestones.models import CheckIn
+from milestones.reply_address import reply_address
 from milestones.time_zones import for_reader, freelancer_zone, user_zone
+from projects import forecast, selectors
 from projects.health import without_money
 
 
-def make_message(name, to, context):
-    context = {"site_url": settings.SITE_URL, **context}
+def make_message(name, to, context, *, reply_to=None):
+    """The email `name` to `to`. With `reply_to` (a reply address, milestones.reply_address),
+    the bodies say in one line that replying is enough (their context's `reply_by_email`)."""
+    context = {"site_url": settings.SITE_URL, **context, "reply_by_email": bool(reply_to)}
     subject = " ".join(render_to_string(f"emails/{name}/subject.txt", context).split())
     text = render_to_string(f"emails/{name}/body.txt", context)
     html = render_to_string(f"emails/{name}/body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[to])
+    message = EmailMultiAlternatives(subject, text, to=[to], reply_to=[reply_to] if reply_to else None)
     message.attach_alternative(html, "text/html")
     return message
 
@@ -50,9 +56,12 @@ def reminder(reminder):
             "record_url": settings.SITE_URL + reverse("milestones:record", args=[target.pk]),
         }
         if to_freelancer:
-            context["update_url"] = checkin_link(target, target.project.freelancer)
-            return make_message("checkin_upcoming_freelancer", reminder.recipient, context)
-        return make_message(reminder.kind, reminder.recipient, context)
+            freelancer = target.project.freelancer
+            context["update_url"] = checkin_link(target, freelancer)
+            reply_to = reply_address(target, freelancer=freelancer)
+            return make_message("checkin_upcoming_freelancer", reminder.recipient, context, reply_to=reply_to)
+        reply_to = reply_address(target, user=reminder.user)
+        return make_message(reminder.kind, reminder.recipient, context, reply_to=reply_to)
     if reminder.kind in {kind.MILESTONE_DUE_SOON, kind.MILESTONE_OVERDUE}:
         amount = format_money(target.amount, target.project.currency)
         context = {
@@ -73,6 +82,8 @@ def reminder(reminder):
             "freelancer_url": settings.SITE_URL + target.freelancer.get_absolute_url() + "#access",
         }
         return make_message(reminder.kind, reminder.recipient, context)
+    if reminder.kind == kind.FORECAST_OVERRUN:
+        return forecast_overrun(reminder)
     # Gone quiet, budget alerts and reviews owed are about the project itself.
     context = {
         **project_context(target),
@@ -82,7 +93,62 @@ def reminder(reminder):
         ).reason,
         "checkin_every_days": target.checkin_every_days,
     }
+    reply_to = None
+    if reminder.kind == kind.GONE_QUIET and (checkin := checkin_to_record(target)) is not None:
+        reply_to = reply_address(checkin, user=reminder.user)
+    return make_message(reminder.kind, reminder.recipient, context, reply_to=reply_to)
+
+
+def checkin_to_record(project):
+    """The check-in an owner's reply to "gone quiet" is recorded on: the latest one planned
+    before now and not held, else the next one planned; None when none is planned."""
+    planned = CheckIn.objects.planned().filter(project=project)
+    now = timezone.now()
+    return (
+        planned.filter(scheduled_for__lte=now).order_by("-scheduled_for", "-pk").first()
+        or planned.filter(scheduled_for__gt=now).order_by("scheduled_for", "pk").first()
+    )
+
+
+def forecast_overrun(reminder):
+    """Where the project is heading, from its forecast as it is now. The contingency crossing
+    goes only to those who may see money (milestones.scan); the finish crossing's email
+    carries cost figures only for them."""
+    project = reminder.target
+    result = selectors.forecast_for(project)
+    money = can_see_money(reminder.user)
+    about_money = reminder.due_slot.startswith(forecast.CONTINGENCY)
+    if about_money:
+        reason = (
+            forecast.contingency_reason(result)
+            if result.passes_contingency
+            else "forecast to pass the contingency before the due date"
+        )
+    else:
+        reason = (
+            forecast.finish_reason(result)
+            if result.finish_on is not None
+            else "forecast to finish beyond the due date and its leeway"
+        )
+    card = forecast.card(result, show_money=money)
+    context = {
+        **project_context(project),
+        "about_money": about_money,
+        "reason": reason,
+        "rows": [row for row in card["rows"] if row["name"] in FORECAST_EMAIL_ROWS],
+    }
     return make_message(reminder.kind, reminder.recipient, context)
+
+
+# The figures a forecast overrun email states (those the reader may see: forecast.card decides).
+FORECAST_EMAIL_ROWS = {
+    "Schedule performance (SPI)",
+    "Forecast finish",
+    "Cost performance (CPI)",
+    "Estimate at completion, at this efficiency (EAC)",
+    "Estimate at completion, if the rest goes to plan",
+    "Contingency runs out",
+}
 
 
 def freelancer_update(checkin, *, revised=False):
@@ -93,10 +159,17 @@ def freelancer_update(checkin, *, revised=False):
         **project_context(project),
         "scheduled_for": for_reader(checkin.scheduled_for, user_zone(project.owner_id)),
         "milestone_title": checkin.milestone.title if checkin.milestone else "",
-        "on_track": f"{on_track.title()}: {checkin.get_freelancer_on_track_display().lower()}",
+        "on_track": f"{on_track.title()}: {checkin.get_freelancer_on_track_display().lower()}"
+        if on_track
+        else "Not said",
         "progress": checkin.freelancer_progress,
         "questions": checkin.freelancer_questions,
         "blockers": checkin.freelancer_blockers,
+        "percent_done": (
+            f"{checkin.freelancer_percent_done}% of “{checkin.freelancer_percent_of.title}”"
+            if checkin.freelancer_percent_done is not None and checkin.freelancer_percent_of
+            else ""
+        ),
         "revised": revised,
         "marked_held": checkin.is_held,
         "record_url": settings.SITE_URL + reverse("milestones:record", args=[checkin.pk]),
@@ -144,6 +217,10 @@ def daily_digest(to, reminders, *, day):
             if reminder.due_slot.endswith("%"):
                 return f"{reminder.due_slot} of the budget is spent"
             return "The budget contingency is used up"
+        if reminder.kind == kind.FORECAST_OVERRUN:
+            if reminder.due_slot.startswith(forecast.CONTINGENCY):
+                return "At this pace the contingency runs out before the due date"
+            return "At this pace the work finishes beyond the due date and its leeway"
         if reminder.kind == kind.ACCESS_TO_REVOKE:
             return (
                 f"Take back {target.freelancer.name}’s {target.get_access_level_display().lower()} "

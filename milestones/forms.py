@@ -13,7 +13,7 @@ from common.uploads import HEAD_BYTES, allowed_files_help, check_file
 from milestones import project_services
 from milestones.deliverables import NOTE_LIMIT
 from milestones.models import CheckIn, Milestone, Reminder, ReminderPreference
-from milestones.services import UPDATE_TEXT_LIMIT, check_held_on
+from milestones.services import PERCENT_DONE_WORDS, UPDATE_TEXT_LIMIT, check_held_on
 from milestones.time_zones import zone_choices
 from projects.models import Project
 
@@ -123,6 +123,28 @@ class FreelancerUpdateForm(forms.Form):
     blockers = update_text(
         "Anything blocking you?", help_text="Access, answers or files you are waiting for."
     )
+    percent_done = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
+        error_messages={
+            "invalid": PERCENT_DONE_WORDS,
+            "min_value": PERCENT_DONE_WORDS,
+            "max_value": PERCENT_DONE_WORDS,
+        },
+    )
+
+    def __init__(self, *args, milestone=None, **kwargs):
+        """`milestone`: the one the share done is asked of (services.milestone_to_declare);
+        without one, the question is left out."""
+        super().__init__(*args, **kwargs)
+        if milestone is None:
+            del self.fields["percent_done"]
+        else:
+            field = self.fields["percent_done"]
+            field.label = f"How much of “{milestone.title}” is done? (%)"
+            field.help_text = "Your best guess, from 0 to 100. Leave it empty if you would rather not say."
 
 
 def chosen_kinds():

@@ -22,6 +22,11 @@ class MilestoneQuerySet(models.QuerySet):
         """Milestones still to be finished: neither approved nor cancelled."""
         return self.exclude(status__in=Milestone.FINISHED)
 
+    def current(self):
+        """The earliest-due open milestone, or None: the one work is on now, whose declared
+        share done the forecast counts (projects.forecast.current_milestone, same order)."""
+        return self.open().order_by("due_on", "order", "pk").first()
+
 
 class Milestone(models.Model):
     class Status(models.TextChoices):
@@ -111,6 +116,7 @@ class CheckInQuerySet(models.QuerySet):
     def with_writing(self):
         """Check-ins with something a person wrote in them: the owner's notes or the
         freelancer's update. Nothing done to a project as a side effect deletes these."""
+        # The freelancer's share done comes only with their update (freelancer_updated_at).
         written = Q(freelancer_updated_at__isnull=False)
         for field in CHECKIN_WRITTEN_FIELDS:
             written |= ~Q(**{field: ""})
@@ -150,6 +156,13 @@ class CheckIn(models.Model):
     freelancer_on_track = models.CharField(max_length=10, choices=OnTrack, blank=True)
     freelancer_questions = models.TextField(blank=True)
     freelancer_blockers = models.TextField(blank=True)
+    # How much of a milestone the freelancer says is done, and which milestone: the one the
+    # check-in comes before, or the project's current one. Kept with the milestone it was
+    # said of, so a share declared of a milestone since approved never counts for the next.
+    freelancer_percent_done = models.PositiveSmallIntegerField("share done (%)", null=True, blank=True)
+    freelancer_percent_of = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="declared_shares"
+    )
     freelancer_updated_at = models.DateTimeField(null=True, blank=True)
     update_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -159,6 +172,14 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["scheduled_for", "pk"]
+        constraints = [
+            FieldCheckConstraint(
+                condition=Q(freelancer_percent_done__isnull=True) | Q(freelancer_percent_done__lte=100),
+                name="checkin_percent_done_0_to_100",
+                field="freelancer_percent_done",
+                violation_error_message="Say how much is done, from 0 to 100.",
+            ),
+        ]
         indexes = [
             models.Index(fields=["held_on", "scheduled_for"], name="checkin_due_idx"),
             models.Index(fields=["project", "scheduled_for"], name="checkin_project_idx"),
@@ -203,6 +224,7 @@ class Reminder(models.Model):
         ACCESS_TO_REVOKE = "access_to_revoke", "Access to revoke"
         REVIEW_OWED = "review_owed", "Review owed"
         DELIVERABLE_SENT_BACK = "deliverable_sent_back", "Deliverable sent back"
+        FORECAST_OVERRUN = "forecast_overrun", "Forecast overrun"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -422,3 +444,63 @@ class Deliverable(models.Model):
         if self.freelancer is not None:
             return self.freelancer.name
         return self.sender_email
+
+
+class EmailReply(models.Model):
+    """A reply to a reminder by email that was stored or held for the owner.
+
+    Its message key (from the Message-ID) is unique, so the same message delivered twice (an
+    ESP retrying, a sender's server resending) is stored once, however close together the two
+    deliveries come: the second waits on the unique index and then finds the first.
+    Replies refused or ignored on arrival are only logged (milestones/inbound.py)."""
+
+    class State(models.TextChoices):
+        STORED = "stored", "Stored"
+        # From an address that is not the recipient's: waits for the owner to approve or discard.
+        HELD = "held", "Held for the owner"
+        APPROVED = "approved", "Approved by the owner"
+        DISCARDED = "discarded", "Discarded by the owner"
+
+    # sha256 of the Message-ID, or of the whole message when it has none.
+    message_key = models.CharField(max_length=64, unique=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="email_replies")
+    # Whose reminder it answers: the freelancer's (their update), or the owner's (their note).
+    freelancer = models.ForeignKey(
+        "freelancers.Freelancer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sender = models.CharField(max_length=320)
+    subject = models.CharField(max_length=255, blank=True)
+    # What was written above the quoted part.
+    text = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State)
+    # Why it was held, and what became of its attachments.
+    reason = models.TextField(blank=True)
+    via = models.CharField("received through", max_length=40)
+    received_at = models.DateTimeField(default=timezone.now)
+    # The whole message while it is held, stored as received once approved; emptied after.
+    raw = models.BinaryField(blank=True, default=b"", editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name_plural = "email replies"
+        indexes = [
+            # The held replies page: the few waiting among every reply ever received.
+            models.Index(
+                fields=["-received_at", "-id"], condition=Q(state="held"), name="email_reply_held_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reply from {self.sender} on {self.checkin} ({self.get_state_display().lower()})"
+
+    @property
+    def from_owner(self):
+        return self.owner_id is not None

@@ -22,7 +22,7 @@ from milestones.deliverables import deliverables_for_project
 from milestones.forms import MilestoneStatusForm, check_plan, milestone_formset
 from milestones.models import Milestone
 from milestones.scan import unreachable
-from projects import charts, services
+from projects import charts, forecast, selectors, services
 from projects.forms import (
     MONEY_FIELDS,
     BackupForm,
@@ -83,6 +83,10 @@ def render_project(request, project, *, bound=None, status=200):
         "unreachable": [] if project.reminders_muted else unreachable(project),
         "timeline": charts.timeline(project),
         "burn_chart": charts.burn_chart(project) if can_see_money(request.user) else None,
+        # Where an active project is heading; the card leaves out cost for who may not see money.
+        "forecast": forecast.card(selectors.forecast_for(project), show_money=can_see_money(request.user))
+        if project.status == Project.Status.ACTIVE
+        else None,
     }
     return render(request, "projects/project_detail.html", context, status=status)
 

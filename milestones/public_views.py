@@ -85,9 +85,13 @@ def checkin_update(request, token):
         return limited
     # A second visit starts from the update already sent, to correct rather than retype it.
     stored = {field: getattr(checkin, column) for field, column in services.UPDATE_FIELDS.items()}
+    declared_of = services.milestone_to_declare(checkin)
+    if declared_of is not None and checkin.freelancer_percent_of_id == declared_of.pk:
+        stored["percent_done"] = checkin.freelancer_percent_done
     form = FreelancerUpdateForm(
         request.POST if request.method == "POST" else None,
         initial=stored if checkin.freelancer_updated_at else None,
+        milestone=declared_of,
     )
     if form.is_bound and form.is_valid():
         try:

@@ -21,6 +21,7 @@ from common.policy import can_see_access_grants, can_see_money
 from common.roles import OWNER
 from freelancers.models import AccessGrant
 from milestones.models import CheckIn, Milestone, Reminder, ReminderPreference
+from projects import forecast, selectors
 from projects.models import Project
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,23 @@ Kind = Reminder.Kind
 BUDGET_THRESHOLDS = (75, 90, 100)
 # Reminders only those the policy allows may read; the others go to anyone who may.
 READ_CHECKS = {Kind.BUDGET_ALERT: can_see_money, Kind.ACCESS_TO_REVOKE: can_see_access_grants}
+
+
+def read_check(kind, due_slot):
+    """Whom the policy lets read a reminder (a check of common.policy), or None for anyone it
+    is for. A forecast overrun's contingency crossing comes from the payments, so it is about
+    money; its finish crossing is about the schedule."""
+    if kind == Kind.FORECAST_OVERRUN:
+        return can_see_money if due_slot.startswith(forecast.CONTINGENCY) else None
+    return READ_CHECKS.get(kind)
+
+
+def forecast_slot(crossing, project):
+    """The due slot of a forecast crossing, with the date it is measured against: once per
+    project and crossing, and again only if the due date (or leeway) moves."""
+    if crossing == forecast.CONTINGENCY:
+        return f"{forecast.CONTINGENCY} before {project.due_on.isoformat()}"
+    return f"{forecast.FINISH} after {project.latest_acceptable_due_on.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -143,6 +161,23 @@ def budget_alerts(projects, readers):
             yield from readers.dues(can_see_money, Kind.BUDGET_ALERT, project, project, slot)
 
 
+def forecast_overruns(projects, today, readers):
+    """Active projects forecast to cross a threshold (projects.forecast): to spend the
+    contingency before the due date, told to whoever may read money as budget alerts are;
+    or to finish beyond the due date plus leeway, told to the owner. One query, for the
+    milestones of all of them."""
+    active = [project for project in projects if project.status == Project.Status.ACTIVE]
+    forecasts = selectors.forecasts(active, today)
+    for project in active:
+        for crossing in forecasts[project.pk].crossings:
+            slot = forecast_slot(crossing, project)
+            check = read_check(Kind.FORECAST_OVERRUN, slot)
+            if check is None:
+                yield owner_due(Kind.FORECAST_OVERRUN, project, project, slot)
+            else:
+                yield from readers.dues(check, Kind.FORECAST_OVERRUN, project, project, slot)
+
+
 def access_to_revoke(today, readers):
     """Open grants past revoke-by, or whose project has ended; repeated weekly until revoked."""
     year, week, _ = today.isocalendar()
@@ -171,14 +206,20 @@ def due_now(now=None):
     """Everything due now, before preferences and mutes are applied."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    # Spending comes summed by the database (with_health), not from every payment loaded.
-    in_progress = list(Project.objects.in_progress().with_health(today).select_related("owner", "freelancer"))
+    # Spending comes summed by the database (with_health, with_spending), not from every payment loaded.
+    in_progress = list(
+        Project.objects.in_progress()
+        .with_health(today)
+        .with_spending(today)
+        .select_related("owner", "freelancer")
+    )
     readers = Readers()
     yield from checkins_coming_up(now)
     yield from checkins_missed(now)
     yield from milestones_due(today)
     yield from projects_gone_quiet(in_progress, today)
     yield from budget_alerts(in_progress, readers)
+    yield from forecast_overruns(in_progress, today, readers)
     yield from access_to_revoke(today, readers)
     yield from reviews_owed(today)
 

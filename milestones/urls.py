@@ -11,6 +11,10 @@ urlpatterns = [
     path("reminders/failed/", views.failed_reminders, name="failed_reminders"),
     path("reminders/failed/retry/", views.retry_failed_reminders, name="retry_failed_reminders"),
     path("reminders/<int:pk>/retry/", views.retry_reminder, name="retry_reminder"),
+    # Replies by email from another address than the reminder's, held for the owner.
+    path("replies/held/", views.held_replies, name="held_replies"),
+    path("replies/<int:pk>/approve/", views.approve_reply, name="approve_reply"),
+    path("replies/<int:pk>/discard/", views.discard_reply, name="discard_reply"),
 ]
 urlpatterns += [
     path("calendar/", views.calendar_settings, name="calendar"),

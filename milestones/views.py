@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.form_errors import add_service_errors
 from common.lists import paginate
-from milestones import calendar, deliverables, services, tasks, time_zones
+from milestones import calendar, deliverables, inbound, services, tasks, time_zones
 from milestones.forms import (
     UPCOMING_DAYS,
     CheckInFilterForm,
@@ -23,7 +23,7 @@ from milestones.forms import (
     DeliverableUploadForm,
     ReminderPreferenceForm,
 )
-from milestones.models import CalendarFeed, CheckIn, Deliverable, Reminder, ReminderPreference
+from milestones.models import CalendarFeed, CheckIn, Deliverable, EmailReply, Reminder, ReminderPreference
 from projects.models import Project
 
 # Held check-ins stay on the list this long, so the last few conversations are at hand.
@@ -392,3 +392,42 @@ def deliverable_upload(request, project_pk):
         {"project": project, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@permission_required("milestones.change_checkin", raise_exception=True)
+def held_replies(request):
+    """Replies by email sent from another address than the reminder's, waiting for the owner."""
+    held = EmailReply.objects.filter(state=EmailReply.State.HELD).select_related(
+        "checkin__project", "checkin__milestone", "freelancer", "owner"
+    )
+    return render(
+        request,
+        "milestones/held_replies.html",
+        paginate(request, held.defer("raw").order_by("-received_at", "-pk")),
+    )
+
+
+@require_POST
+@permission_required("milestones.change_checkin", raise_exception=True)
+def approve_reply(request, pk):
+    reply = get_object_or_404(EmailReply, pk=pk)
+    try:
+        inbound.approve_held_reply(reply=reply, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The reply from {reply.sender} was stored on the check-in.")
+    return redirect("milestones:held_replies")
+
+
+@require_POST
+@permission_required("milestones.change_checkin", raise_exception=True)
+def discard_reply(request, pk):
+    reply = get_object_or_404(EmailReply, pk=pk)
+    try:
+        inbound.discard_held_reply(reply=reply, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The reply from {reply.sender} was discarded.")
+    return redirect("milestones:held_replies")

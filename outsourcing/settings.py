@@ -6,6 +6,7 @@ files under var/. Production sets DEBUG=false and the variables it then requires
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -298,6 +299,23 @@ if not 0 <= REMINDER_DIGEST_HOUR <= 23:
     raise env.ConfigurationError("REMINDER_DIGEST_HOUR", f"must be 0 to 23, not {REMINDER_DIGEST_HOUR}.")
 # How long a freelancer's signed check-in link works, in days.
 CHECKIN_LINK_MAX_AGE = env.integer("CHECKIN_LINK_MAX_AGE", 14)
+
+# Replies by email (milestones/reply_address.py, inbound.py): reminders that ask for an update
+# carry a Reply-To of REPLY_ADDRESS+<signed token>@REPLY_DOMAIN; mail to it arrives through an
+# ESP's inbound webhook (under /inbound/) or `manage.py receive_mail`.
+REPLY_ADDRESS = env.text("REPLY_ADDRESS", "reply").lower()
+REPLY_DOMAIN = env.text("REPLY_DOMAIN", "localhost").lower()
+# "+" and the token take up to 42 characters of the 64 a local part may have (RFC 5321).
+if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,19}", REPLY_ADDRESS):
+    raise env.ConfigurationError("REPLY_ADDRESS", "must be 1 to 20 letters, digits, dots or hyphens.")
+# A reply larger than this (attachments included, as sent) is refused.
+INBOUND_MAIL_MAX_BYTES = env.integer("INBOUND_MAIL_MAX_MB", 25) * 1024 * 1024
+# django-anymail's inbound webhooks: the "user:password" every ESP is given in its webhook URL
+# (basic auth), and Mailgun's own signing key. Without them those webhooks answer 404.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env.comma_list("INBOUND_WEBHOOK_SECRET"),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.text("MAILGUN_WEBHOOK_SIGNING_KEY"),
+}
 
 # The cache holds the check-in link's post counters (rate limiting). Each process's own memory
 # is enough for development; production processes must count together, so with DEBUG off and a

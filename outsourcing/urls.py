@@ -31,4 +31,6 @@ urlpatterns = [
     path("checkin/<str:token>/", public_views.checkin_update, name="checkin_update"),
     # The owner's calendar feed: no login, so calendar apps can poll it; the secret is the key.
     path("calendar/<str:secret>.ics", public_views.calendar_feed, name="calendar_feed"),
+    # Replies by email, posted by an ESP: no login, anymail checks the ESP's credentials.
+    path("inbound/", include("milestones.inbound_urls")),
 ]

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.money import format_money
+from projects import forecast, selectors
 
 WIDTH = 400
 FONT = 14
@@ -32,6 +33,8 @@ GAP = 4
 PORTFOLIO_MAX = 1.5
 # The portfolio plots at most this many projects (the ones due soonest), so the page stays bounded.
 PORTFOLIO_LIMIT = 100
+# The performance plot's axes go from 0 to this CPI and SPI; 1 (on plan) is in the middle.
+PERFORMANCE_MAX = 2.0
 
 
 def _scale(value, low, high, start, end):
@@ -102,13 +105,43 @@ def truncate(text, width):
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+# The forecast line stops where it would be this many times the highest line: a young
+# project's first payment forecasts a steep line that would flatten the rest of the chart.
+FORECAST_CEILING = 1.5
+
+
+def forecast_spend(*, start, due, budget, ceiling, payments, today):
+    """The dashed forecast of the burn chart: spending from today to the due date at the
+    recent burn rate (projects.forecast), and the days it reaches the budget and the budget
+    plus contingency before then; None when there is no rate yet or the due date has passed.
+    `payments` is (paid_on, amount) pairs."""
+    paid, recent = forecast.spending([(amount, day) for day, amount in payments], start=start, today=today)
+    rate = forecast.burn_rate(paid_recently=recent, start=start, today=today)
+    if rate is None or due <= today:
+        return None
+    crossings = []
+    for name, target in (("budget", budget), ("contingency", ceiling)):
+        day = forecast.runs_out_on(target=target, paid=paid, rate=rate, today=today)
+        if paid < target and day is not None and day <= due:
+            crossings.append({"name": name, "date": day, "amount": target})
+    return {
+        "paid": paid,
+        "rate": rate,
+        "end": paid + rate * (due - today).days,
+        "crossings": crossings,
+    }
+
+
 def burn(*, start, due, leeway_days, budget, contingency, payments, currency, today):
     """The budget burn chart: cumulative spent as a step line against the budget (solid)
     and the budget plus contingency (dashed), from the start to the latest of the due date
-    plus leeway, today and the last payment. `payments` is (paid_on, amount) pairs.
+    plus leeway, today and the last payment. `payments` is (paid_on, amount) pairs. A dashed
+    forecast line runs from today to the due date at the recent burn rate, with a mark where
+    it crosses the budget and the budget plus contingency.
 
     The two lines are labelled in a column to the right of the plot, nudged apart when they
-    are close; the spent label sits by the end of the step line, never across either line."""
+    are close; the spent label sits by the end of the step line, never across either line;
+    a crossing's label sits above the top line or below the bottom one, clear of the rest."""
     left, top, bottom = 4, 30, 220
     height = bottom + 26
     payments = sorted(payments)
@@ -121,8 +154,13 @@ def burn(*, start, due, leeway_days, budget, contingency, payments, currency, to
         rows.append(
             {"date": day, "amount": format_money(amount, currency), "spent": format_money(total, currency)}
         )
+    ahead = forecast_spend(
+        start=start, due=due, budget=budget, ceiling=ceiling, payments=payments, today=today
+    )
+    highest = float(max(ceiling, total))
+    forecast_top = min(float(ahead["end"]), highest * FORECAST_CEILING) if ahead else 0
     # Headroom above the highest line leaves room for a label above it.
-    top_value = float(max(ceiling, total)) * 1.15 or 1.0
+    top_value = max(highest, forecast_top) * 1.15 or 1.0
 
     def y(amount):
         return _scale(float(amount), 0, top_value, bottom, top)
@@ -172,6 +210,20 @@ def burn(*, start, due, leeway_days, budget, contingency, payments, currency, to
     today_x = x(min(max(today, start), end))
     budget_label = f"Budget {format_money(budget, currency)}"
     ceiling_label = f"Budget + contingency {format_money(ceiling, currency)}"
+    today_box = text_box(
+        round(min(max(today_x, left + half), right - half), 1), top - 8, [today_label], "middle"
+    )
+    forecast_line = forecast_path(
+        ahead,
+        x=x,
+        y=y,
+        today=today,
+        due=due,
+        cap=forecast_top,
+        plot=(left, top, right, bottom),
+        taken=[spent_label_box, today_box],
+        line_ys=[reference["y"] for reference in references],
+    )
     return {
         "width": WIDTH,
         "height": height,
@@ -200,6 +252,54 @@ def burn(*, start, due, leeway_days, budget, contingency, payments, currency, to
         "ceiling": ceiling_label,
         "spent": format_money(total, currency),
         "rows": rows,
+        "forecast": forecast_line,
+    }
+
+
+def forecast_path(ahead, *, x, y, today, due, cap, plot, taken, line_ys):
+    """The forecast line's path and its crossing marks with their labels, or None.
+
+    The line ends at the due date, or where it reaches `cap` (FORECAST_CEILING times the
+    highest line) when it would climb further. Each label goes above the top reference line
+    (or below the bottom one), at the mark or shifted along, where it touches nothing taken."""
+    if ahead is None:
+        return None
+    days = (due - today).days
+    end_day, end_value = days, float(ahead["end"])
+    if end_value > cap and ahead["rate"]:
+        end_day = (cap - float(ahead["paid"])) / float(ahead["rate"])
+        end_value = cap
+    start_x = x(today)
+    end_x = round(start_x + (x(due) - start_x) * end_day / days, 1)
+    left, top, right, bottom = plot
+    lines = [(left, line_y - 1, right, line_y + 1) for line_y in line_ys]
+    marks, taken = [], list(taken)
+    for crossing in ahead["crossings"]:
+        mark_x, mark_y = x(crossing["date"]), y(crossing["amount"])
+        words = f"{crossing['name']}: {forecast.day(crossing['date'], today)}"
+        width = text_width(words)
+        boxes = []
+        for level in (min(line_ys) - GAP - DESCENT, max(line_ys) + GAP + ASCENT):
+            for shift in (0.5, 0, 1, 0.25, 0.75):
+                label_left = min(max(mark_x - width * shift, left + GAP), right - GAP - width)
+                boxes.append(text_box(label_left, level, [words]))
+        box = first_free(boxes, [*taken, *lines], (left, top, right, bottom + DESCENT)) or boxes[0]
+        taken.append(box)
+        marks.append(
+            {
+                "x": mark_x,
+                "y": mark_y,
+                "label": words,
+                "label_x": round(box[0], 1),
+                "label_y": round(box[1] + ASCENT, 1),
+                "box": box,
+                "date": crossing["date"],
+                "name": crossing["name"],
+            }
+        )
+    return {
+        "path": f"M{start_x},{y(ahead['paid'])}L{end_x},{y(end_value)}",
+        "marks": marks,
     }
 
 
@@ -277,6 +377,7 @@ def portfolio_dots(items, today):
         budget_used = share_of_budget(item["spent"], item["budget"])
         dots.append(
             {
+                "pk": item.get("pk"),
                 "title": item["title"],
                 "url": item["url"],
                 "x": round(left + scale(time_used), 1),
@@ -352,32 +453,156 @@ def number_spots(text, x, y, marker):
 
 
 def portfolio(projects, today=None):
-    """The portfolio of `projects` (a queryset): one aggregate query for what the dots need,
-    never their milestones or payments."""
-    rows = (
-        projects.annotate(
-            spent=Coalesce(Sum("payments__amount"), Value(Decimal(0)), output_field=DecimalField())
+    """The portfolio of `projects` (a queryset): the projects due soonest with their payments
+    summed (one query) and their milestones for the forecasts (one more), never their
+    payments loaded. Budget against time, and cost against schedule performance."""
+    today = today or timezone.localdate()
+    rows = list(
+        projects.with_spending(today)
+        # Read by Project.spent: every payment, as the budget's health counts them.
+        .annotate(
+            spent_total=Coalesce(Sum("payments__amount"), Value(Decimal(0)), output_field=DecimalField())
         )
-        .order_by("due_on", "pk")
-        .values("pk", "title", "start_on", "due_on", "budget", "spent")[: PORTFOLIO_LIMIT + 1]
+        .order_by("due_on", "pk")[: PORTFOLIO_LIMIT + 1]
     )
-    rows = list(rows)
+    shown = rows[:PORTFOLIO_LIMIT]
+    forecasts = selectors.forecasts(shown, today)
     chart = portfolio_dots(
         (
             {
-                "title": row["title"],
-                "url": reverse("projects:detail", args=[row["pk"]]),
-                "start": row["start_on"],
-                "due": row["due_on"],
-                "spent": row["spent"],
-                "budget": row["budget"],
+                "pk": row.pk,
+                "title": row.title,
+                "url": reverse("projects:detail", args=[row.pk]),
+                "start": row.start_on,
+                "due": row.due_on,
+                "spent": row.spent,
+                "budget": row.budget,
             }
-            for row in rows[:PORTFOLIO_LIMIT]
+            for row in shown
         ),
-        today or timezone.localdate(),
+        today,
     )
     chart["more"] = len(rows) > PORTFOLIO_LIMIT
+    numbers = {dot["pk"]: dot["number"] for dot in chart["dots"]}
+    chart["performance"] = performance_dots(
+        [
+            {
+                "number": numbers[row.pk],
+                "title": row.title,
+                "url": reverse("projects:detail", args=[row.pk]),
+                "cpi": forecasts[row.pk].cpi,
+                "spi": forecasts[row.pk].spi,
+            }
+            for row in shown
+        ]
+    )
+    for dot in chart["dots"]:
+        result = forecasts[dot["pk"]]
+        dot["cpi"], dot["spi"] = forecast.ratio_or_none(result.cpi), forecast.ratio_or_none(result.spi)
     return chart
+
+
+# Where a project lands on the performance plot: both ratios at 1 or above, both under, or one each.
+QUADRANTS = {
+    (True, True): ("green", "under cost, ahead"),
+    (False, True): ("amber", "over cost, ahead"),
+    (True, False): ("amber", "under cost, behind"),
+    (False, False): ("red", "over cost, behind"),
+}
+
+
+def performance_dots(items):
+    """Cost performance (CPI, up) against schedule performance (SPI, across), one dot per
+    item with both ratios (a dict with number, title, url, cpi, spi), numbered as in the
+    portfolio's key. The lines at 1 cut the plot into four labelled quadrants: top right is
+    under cost and ahead, bottom left over cost and behind. Items missing a ratio ("not
+    enough data yet") are counted, not plotted; ratios beyond PERFORMANCE_MAX sit on the edge."""
+    left, top = 44, 28
+    size = WIDTH - left - 10
+    right, bottom = left + size, top + size
+    marker = 6
+
+    def scale(value):
+        return round(size * min(max(float(value), 0), PERFORMANCE_MAX) / PERFORMANCE_MAX, 1)
+
+    dots, waiting = [], 0
+    for item in items:
+        if item["cpi"] is None or item["spi"] is None:
+            waiting += 1
+            continue
+        level, quadrant = QUADRANTS[(item["cpi"] >= 1, item["spi"] >= 1)]
+        dots.append(
+            {
+                **item,
+                "x": round(left + scale(item["spi"]), 1),
+                "y": round(bottom - scale(item["cpi"]), 1),
+                "cpi_text": forecast.ratio_or_none(item["cpi"]),
+                "spi_text": forecast.ratio_or_none(item["spi"]),
+                "level": level,
+                "quadrant": quadrant,
+            }
+        )
+    middle_x, middle_y = left + scale(1), bottom - scale(1)
+    corner = GAP + 2
+    labels = [
+        {
+            "x": left + corner,
+            "y": top + corner + ASCENT,
+            "text": QUADRANTS[(True, False)][1],
+            "anchor": "start",
+        },
+        {
+            "x": right - corner,
+            "y": top + corner + ASCENT,
+            "text": QUADRANTS[(True, True)][1],
+            "anchor": "end",
+        },
+        {
+            "x": left + corner,
+            "y": bottom - corner - DESCENT,
+            "text": QUADRANTS[(False, False)][1],
+            "anchor": "start",
+        },
+        {
+            "x": right - corner,
+            "y": bottom - corner - DESCENT,
+            "text": QUADRANTS[(False, True)][1],
+            "anchor": "end",
+        },
+        {"x": left, "y": top - 8, "text": "cost performance (CPI)", "anchor": "start"},
+        {"x": left - GAP, "y": round(middle_y + 0.35 * FONT, 1), "text": "1.0", "anchor": "end"},
+        {"x": middle_x, "y": round(bottom + GAP + ASCENT, 1), "text": "1.0", "anchor": "middle"},
+        {"x": right, "y": round(bottom + GAP + ASCENT, 1), "text": "SPI →", "anchor": "end"},
+    ]
+    for label in labels:
+        label["x"], label["y"] = round(label["x"], 1), round(label["y"], 1)
+    taken = [text_box(label["x"], label["y"], [label["text"]], label["anchor"]) for label in labels]
+    taken += [(d["x"] - marker, d["y"] - marker, d["x"] + marker, d["y"] + marker) for d in dots]
+    height = bottom + 26
+    for dot in dots:
+        dot["corner_x"], dot["corner_y"] = round(dot["x"] - 5, 1), round(dot["y"] - 5, 1)
+        spot = first_free(
+            number_spots(str(dot["number"]), dot["x"], dot["y"], marker), taken, (0, 0, WIDTH, height)
+        )
+        dot["label"] = None
+        if spot:
+            taken.append(spot)
+            dot["label"] = {
+                "x": round(spot[0], 1),
+                "y": round(spot[1] + ASCENT, 1),
+                "box": spot,
+                "leader": leader(dot["x"], dot["y"], spot, marker),
+            }
+    return {
+        "width": WIDTH,
+        "height": height,
+        "font": FONT,
+        "plot": {"left": left, "top": top, "right": right, "bottom": bottom, "size": size},
+        "middle": {"x": middle_x, "y": middle_y},
+        "labels": labels,
+        "dots": dots,
+        "waiting": waiting,
+    }
 
 
 def bars(*, title, start, due, leeway_days, late, milestones, today):

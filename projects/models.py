@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, ExpressionWrapper, F, Min, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Least, Round
+from django.db.models.functions import Coalesce, Greatest, Least, Round
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from common.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from common.db_functions import DaysBetween, OuterValue
 from common.money import CurrencyField
 from freelancers.models import Freelancer
-from projects import health
+from projects import forecast, health
 
 RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
 # A review averaging at least this, from someone you would hire again, is "rated well".
@@ -168,6 +168,27 @@ class ProjectQuerySet(models.QuerySet):
                 ),
             )
             .annotate(health_rank=Least("budget_rank", "schedule_rank"))
+        )
+
+    def with_spending(self, today=None):
+        """Annotate what a forecast reads of the payments, summed in the database so many
+        projects cost one query: `paid_to_date` (paid on or before today) and `paid_recently`
+        (within forecast.recent_window: the last RECENT_DAYS days, or since the start)."""
+        today = today or timezone.localdate()
+        money = models.DecimalField(max_digits=14, decimal_places=2)
+        recent_since = Greatest(
+            Value(today - datetime.timedelta(days=forecast.RECENT_DAYS)),
+            models.OuterRef("start_on"),
+            output_field=models.DateField(),
+        )
+        paid = Payment.objects.filter(project=models.OuterRef("pk"), paid_on__lte=today).order_by()
+
+        def total(payments):
+            summed = payments.values("project").annotate(total=Sum("amount")).values("total")
+            return Coalesce(Subquery(summed, output_field=money), Value(Decimal(0)), output_field=money)
+
+        return self.annotate(
+            paid_to_date=total(paid), paid_recently=total(paid.filter(paid_on__gte=recent_since))
         )
 
     def with_details(self):

@@ -80,6 +80,8 @@ class Plan:
     milestones: tuple = ()  # (title, due, amount, status)
     payments: tuple = ()  # (amount, paid, index of the milestone or None, note)
     backups: tuple = ()  # (freelancer, days since they last confirmed or None)
+    # The share of the current milestone done, as the freelancer said in their latest update.
+    declared: int | None = None
     replaced: tuple = ()  # (earlier freelancer, days after the start they left, why)
     override: str = ""  # why an untested freelancer has a budget above the trial limit
     completed: int | None = None
@@ -100,6 +102,7 @@ PLANS = [
         ),
         payments=(("900.00", -18, 0, "Import approved"),),
         backups=(("mateo", 5), ("carlos", 60)),
+        declared=70,
     ),
     Plan(
         "Quarterly bookkeeping catch-up", "priya", ACTIVE, -25, 10, "1200.00", skills=("Bookkeeping",),
@@ -121,6 +124,7 @@ PLANS = [
             ("Final edits and scheduling", 14, "200.00", PLANNED),
         ),
         payments=(("200.00", -10, 0, ""), ("250.00", -3, 1, "Half of the drafts, paid in advance")),
+        declared=85,
     ),
     Plan(
         "Product photo retouching", "sofia", ACTIVE, -30, 6, "1000.00", currency="EUR",
@@ -187,6 +191,7 @@ PLANS = [
             ("Remaining rows and spot check", 4, "150.00", IN_PROGRESS),
         ),
         payments=(("100.00", -1, 0, ""),),
+        declared=60,
     ),
     Plan(
         "Instagram content calendar", "grace", ACTIVE, -20, -9, "480.00", skills=("Social media",),
@@ -202,12 +207,13 @@ PLANS = [
         every=14, skills=("Bookkeeping",),
         brief="Move two years of books to Xero, connect the bank feeds and show us how to use it.",
         milestones=(
-            ("Chart of accounts mapped", -30, "800.00", APPROVED),
+            ("Chart of accounts mapped", -33, "800.00", APPROVED),
             ("Two years of history imported", -8, "1600.00", APPROVED),
             ("Bank feeds and a training call", 28, "1600.00", IN_PROGRESS),
         ),
-        payments=(("800.00", -29, 0, ""), ("1600.00", -7, 1, "")),
+        payments=(("800.00", -32, 0, ""), ("1600.00", -7, 1, "")),
         replaced=("emily", 10, "Took a full-time job and could not continue; handed over her notes."),
+        declared=40,
     ),
     Plan(
         "Brand story video", "tomas", ACTIVE, -40, 10, "1800.00", currency="EUR",
@@ -219,6 +225,7 @@ PLANS = [
             ("Colour grade and sound mix", 9, "600.00", IN_PROGRESS),
         ),
         payments=(("600.00", -27, 0, "Paid to Rafael Costa for the rough cut"), ("600.00", -1, 1, "")),
+        declared=75,
         backups=(("liam", 3),),
         replaced=("rafael", 12, "Posted our unreleased footage on his public portfolio without asking."),
         override="Liam vouched for Tomáš, and the footage could not wait for a trial job.",
@@ -249,6 +256,7 @@ PLANS = [
         ),
         payments=(("300.00", -3, 0, ""),),
         backups=(("sofia", 6),),
+        declared=50,
     ),
     Plan(
         "Abandoned-cart email flow", "mateo", ACTIVE, -18, -1, "900.00", currency="EUR",
@@ -259,6 +267,32 @@ PLANS = [
             ("Email templates live in Shopify", -1, "600.00", SUBMITTED),
         ),
         payments=(("300.00", -9, 0, ""), ("700.00", -2, 1, "Paid in full before testing, too early")),
+    ),
+    # Green today, forecast red: the warning comes while there is still time to act.
+    Plan(
+        "Spring catalogue photography", "sofia", ACTIVE, -30, 30, "3000.00", leeway=5,
+        skills=("Graphic design",),
+        brief="Photograph the 60 new products for the spring catalogue and the shop, retouched. "
+        "The studio was paid upfront: at this month's pace the money runs out before the work does.",
+        milestones=(
+            ("Shot list and test shots", -20, "600.00", APPROVED),
+            ("Studio days: 60 products", 10, "1400.00", IN_PROGRESS),
+            ("Retouching and delivery", 28, "1000.00", PLANNED),
+        ),
+        payments=(("600.00", -19, 0, ""), ("1500.00", -6, None, "Studio hire and props, paid upfront")),
+        declared=60,
+    ),
+    Plan(
+        "Website speed overhaul", "kwame", ACTIVE, -24, 20, "2400.00", skills=("WordPress",),
+        brief="Get the shop's pages to load in under two seconds on a phone: images, scripts, caching. "
+        "The fixes go slower than planned: at this pace the work ends weeks after the due date.",
+        milestones=(
+            ("Speed audit", -14, "400.00", APPROVED),
+            ("Image and script fixes", 2, "1000.00", IN_PROGRESS),
+            ("Caching and CDN setup", 18, "1000.00", PLANNED),
+        ),
+        payments=(("400.00", -13, 0, ""),),
+        declared=20,
     ),
     # On hold -----------------------------------------------------------------
     Plan(
@@ -512,7 +546,7 @@ def seed_projects(*, owner=None):
             continue
         with transaction.atomic():
             project = _seed_project(plan, owner, freelancers, today)
-            _seed_checkins(project, number, owner, today)
+            _seed_checkins(project, plan, number, owner, today)
         created += 1
     return created
 
@@ -645,7 +679,7 @@ def _seed_project(plan, owner, freelancers, today):
     return project
 
 
-def _seed_checkins(project, number, owner, today):
+def _seed_checkins(project, plan, number, owner, today):
     """Past check-ins, held with notes (an active project in trouble missed its latest), then the plan."""
     if project.status in (DRAFT, CANCELLED):
         return
@@ -677,6 +711,22 @@ def _seed_checkins(project, number, owner, today):
         )
     if project.status == ACTIVE:
         planning.plan_checkins(project=project)
+        if plan.declared is not None:
+            _declare_share(project, plan.declared)
+
+
+def _declare_share(project, percent):
+    """The freelancer's latest update through their link, saying how much of the current
+    milestone is done: on the first check-in not yet held."""
+    checkin = project.checkins.planned().select_related("milestone").order_by("scheduled_for", "pk").first()
+    milestone = checkin_services.milestone_to_declare(checkin)
+    checkin_services.post_freelancer_update(
+        checkin=checkin,
+        freelancer=project.freelancer,
+        progress=f"About {percent}% of “{milestone.title}” is done.",
+        on_track=GREEN,
+        percent_done=percent,
+    )
 
 
 def _save(instance, by=None):

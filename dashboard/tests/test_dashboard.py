@@ -125,19 +125,21 @@ def fill(count):
         AccessGrantFactory(freelancer=project.freelancer, overdue=True)
         FreelancerFactory(status=Freelancer.Status.APPROVED).skills.add(SkillFactory(name="SEO"))
         ProjectFactory(status=Project.Status.COMPLETED)
+        heading_over("Green today, forecast red")
 
 
 @pytest.mark.parametrize("count", [2, 20])
 def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_assert_num_queries, count):
     fill(count)
 
-    # session, user; the first projects needing attention; their count and the
-    # count of projects in progress;
+    # session, user; the active projects green today with their spending, and their
+    # milestones, for the forecasts; the first projects needing attention; their count
+    # and the count of projects in progress;
     # this week's check-ins; this week's milestones; stage counts; the first
     # freelancers waiting on vetting and how many wait; unread updates; the bench's
     # count per skill and its first names per skill; reviews owed; user
     # permissions, group permissions; overdue grants; failed reminders; heartbeat.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(20):
         response = owner_client.get(DASHBOARD)
     assert response.status_code == HTTPStatus.OK
 
@@ -156,6 +158,79 @@ def test_needing_attention_shows_the_worst_first_and_says_how_many_more(owner_cl
     assert all(project.title.startswith("Over budget") for project in attention)
     assert response.context["in_progress_count"] == 12
     assert "and 3 more" in response.content.decode()
+
+
+def heading_over(title, **fields):
+    """Green today (625.00 of 1,000.00 spent), forecast to pass the contingency in 23 days,
+    17 before the due date; a leeway of 30 days keeps its late finish (27 days) inside."""
+    today = timezone.localdate()
+    fields.setdefault("schedule_buffer_days", 30)
+    project = ProjectFactory(
+        title=title, start_on=today - 40 * DAY, due_on=today + 40 * DAY, budget=Decimal("1000.00"), **fields
+    )
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today - 20 * DAY, status="approved")
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today + 40 * DAY)
+    PaymentFactory(project=project, amount=Decimal("625.00"), paid_on=today - 10 * DAY)
+    return project
+
+
+def short_day(date):
+    today = timezone.localdate()
+    return f"{date.day} {date:%b}" + (f" {date.year}" if date.year != today.year else "")
+
+
+def test_a_project_green_today_but_forecast_red_is_named_with_the_reason_and_the_date(owner_client):
+    heading_over("Catalogue photos")
+    ProjectFactory(title="Calm project")
+    run_out = timezone.localdate() + 23 * DAY
+
+    response = owner_client.get(DASHBOARD)
+
+    assert response.context["attention"] == []
+    assert [row.project.title for row in response.context["heading_for_trouble"]] == ["Catalogue photos"]
+    assert (
+        f"green today, forecast to pass the contingency on {short_day(run_out)}, 17 days before the due date"
+        in response.text
+    )
+    assert "Forecast: In trouble" in response.text
+    assert "are on budget and on time" not in response.text
+
+
+def test_an_assistant_is_told_of_the_forecast_without_its_money_date_but_with_the_finish(client, assistant):
+    heading_over("Catalogue photos", schedule_buffer_days=3)
+    finish = timezone.localdate() - 40 * DAY + 107 * DAY
+    client.force_login(assistant)
+
+    text = client.get(DASHBOARD).text
+
+    assert (
+        "green today, the budget is forecast to need the owner&#x27;s attention before the due date" in text
+    )
+    assert f"forecast to finish on {short_day(finish)}, 27 days after the due date" in text
+    assert "pass the contingency" not in text
+
+
+def test_forecast_red_projects_keep_their_rows_when_many_are_in_trouble_today(owner_client):
+    for n in range(10):
+        PaymentFactory(project=ProjectFactory(title=f"Over budget {n}"), amount=Decimal("2000"))
+    for n in range(4):
+        heading_over(f"Heading over {n}")
+
+    response = owner_client.get(DASHBOARD)
+
+    assert len(response.context["attention"]) == 5
+    assert len(response.context["heading_for_trouble"]) == 3
+    assert "and 6 more" in response.text  # 5 of 10 in trouble today, 3 of 4 forecast red
+
+
+def test_a_forecast_red_project_already_in_trouble_today_is_listed_once(owner_client):
+    project = heading_over("Catalogue photos")
+    PaymentFactory(project=project, amount=Decimal("400.00"))  # into the contingency today
+
+    response = owner_client.get(DASHBOARD)
+
+    assert [p.title for p in response.context["attention"]] == ["Catalogue photos"]
+    assert response.context["heading_for_trouble"] == []
 
 
 def test_updates_from_freelancers_come_first_as_the_news(owner_client):

@@ -1,11 +1,15 @@
+import datetime
+
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.demo.projects import PLANS, seed_projects
 from freelancers.models import Freelancer
 from milestones.models import CheckIn, Milestone
+from projects import selectors
 from projects.models import Assignment, Backup, Payment, Project, Review
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +138,44 @@ def test_replaced_freelancers_keep_their_assignment_with_the_reason(seeded):
     assert all(assignment.end_reason for assignment in ended)
     for assignment in ended:
         assert assignment.project.freelancer_id != assignment.freelancer_id
+
+
+def test_some_projects_are_green_today_but_forecast_red_and_the_dashboard_names_them_with_a_date(
+    owner_client, owner
+):
+    seed_projects(owner=owner)
+    today = timezone.localdate()
+    green = list(Project.objects.in_progress().active().with_health(today).with_spending(today))
+    green = [project for project in green if project.health.level == "green"]
+    crossings = {
+        project.title: result.crossings
+        for project in green
+        if (result := selectors.forecasts(green, today)[project.pk]).crossings
+    }
+    assert crossings == {
+        "Spring catalogue photography": ["contingency"],
+        "Website speed overhaul": ["finish"],
+    }
+
+    dashboard = owner_client.get(reverse("dashboard")).text
+
+    run_out = today + 18 * datetime.timedelta(days=1)  # 900.00 left to 3,300.00 at 70.00 a day
+    when = f"{run_out.day} {run_out:%b}" + (f" {run_out.year}" if run_out.year != today.year else "")
+    assert (
+        f"green today, forecast to pass the contingency on {when}, 12 days before the due date" in dashboard
+    )
+    assert "green today, forecast to finish on " in dashboard
+    assert "after the due date, beyond its 3 days of leeway" in dashboard
+
+
+def test_the_burn_chart_of_a_project_forecast_red_shows_the_crossing(owner_client, owner):
+    seed_projects(owner=owner)
+    project = Project.objects.get(title="Spring catalogue photography")
+
+    page = owner_client.get(project.get_absolute_url()).text
+
+    chart = page.split('aria-labelledby="burn-title-', 1)[1].split("</svg>", 1)[0]
+    assert '<path class="forecast"' in chart
+    assert 'class="forecast-crossing-label"' in chart
+    assert ">contingency: " in chart
+    assert "Forecast: In trouble" in page

@@ -561,3 +561,111 @@ def test_a_project_on_hold_still_takes_updates(client, checkin, owner):
     project_services.change_status(project=checkin.project, status=Project.Status.ON_HOLD, by=owner)
 
     assert client.get(url_for(checkin)).status_code == HTTPStatus.OK
+
+
+# The share done of a milestone
+
+
+def test_the_page_asks_how_much_of_the_milestone_is_done_and_stores_it_with_that_milestone(
+    client, checkin, owner, django_capture_on_commit_callbacks
+):
+    page = client.get(url_for(checkin)).text
+    assert "How much of “Homepage draft” is done? (%)" in page
+    assert 'name="percent_done"' in page
+
+    response = post(
+        client, url_for(checkin), an_update(percent_done="60"), django_capture_on_commit_callbacks
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    checkin.refresh_from_db()
+    assert (checkin.freelancer_percent_done, checkin.freelancer_percent_of) == (60, checkin.milestone)
+    message = mail.outbox[0]
+    assert "Done: 60% of “Homepage draft”" in message.body
+    assert "60% of “Homepage draft”" in message.alternatives[0][0]
+
+
+def test_a_check_in_without_a_milestone_asks_about_the_projects_current_milestone(
+    client, project, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    MilestoneFactory(
+        project=project, title="Logo", due_on=today - datetime.timedelta(days=3), status="approved"
+    )
+    current = MilestoneFactory(project=project, title="Menu page", due_on=today + datetime.timedelta(days=4))
+    MilestoneFactory(project=project, title="Launch", due_on=today + datetime.timedelta(days=20))
+    checkin = CheckInFactory(project=project, scheduled_for=timezone.now())
+
+    assert "How much of “Menu page” is done? (%)" in client.get(url_for(checkin)).text
+    post(client, url_for(checkin), an_update(percent_done="25"), django_capture_on_commit_callbacks)
+
+    checkin.refresh_from_db()
+    assert (checkin.freelancer_percent_done, checkin.freelancer_percent_of) == (25, current)
+    assert checkin.milestone is None, "the check-in keeps its place in the plan"
+
+
+def test_the_share_done_may_be_left_empty(client, checkin, django_capture_on_commit_callbacks):
+    post(client, url_for(checkin), an_update(percent_done=""), django_capture_on_commit_callbacks)
+
+    checkin.refresh_from_db()
+    assert checkin.freelancer_updated_at is not None
+    assert (checkin.freelancer_percent_done, checkin.freelancer_percent_of) == (None, None)
+
+
+@pytest.mark.parametrize("typed", ["101", "-1", "half", "12.5"])
+def test_a_share_done_outside_0_to_100_gets_an_error_beside_it_and_stores_nothing(
+    client, checkin, typed, django_capture_on_commit_callbacks
+):
+    response = post(
+        client, url_for(checkin), an_update(percent_done=typed), django_capture_on_commit_callbacks
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Say how much is done as a whole number from 0 to 100, or leave it empty." in response.text
+    checkin.refresh_from_db()
+    assert checkin.freelancer_updated_at is None
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("percent", [101, -1, True, "50"])
+def test_the_service_refuses_a_share_done_that_is_not_a_whole_number_from_0_to_100(checkin, percent):
+    with pytest.raises(ValidationError) as refused:
+        services.post_freelancer_update(
+            checkin=checkin, freelancer=checkin.project.freelancer, **an_update(), percent_done=percent
+        )
+
+    assert set(refused.value.message_dict) == {"percent_done"}
+    checkin.refresh_from_db()
+    assert checkin.freelancer_updated_at is None
+
+
+def test_the_database_refuses_a_share_done_above_100(checkin):
+    checkin.freelancer_percent_done = 101
+
+    with pytest.raises(ValidationError) as refused:
+        checkin.full_clean()
+
+    assert refused.value.message_dict == {"freelancer_percent_done": ["Say how much is done, from 0 to 100."]}
+
+
+def test_with_every_milestone_finished_the_question_is_not_asked(client, checkin):
+    checkin.milestone.status = "approved"
+    checkin.milestone.save()
+
+    page = client.get(url_for(checkin)).text
+
+    assert 'name="percent_done"' not in page
+
+
+def test_changing_only_the_share_done_is_a_revised_update(
+    client, checkin, django_capture_on_commit_callbacks
+):
+    url = url_for(checkin)
+    post(client, url, an_update(percent_done="40"), django_capture_on_commit_callbacks)
+
+    response = post(client, url, an_update(percent_done="70"), django_capture_on_commit_callbacks)
+
+    assert "Your update was updated" in response.text
+    checkin.refresh_from_db()
+    assert checkin.freelancer_percent_done == 70
+    assert 'value="70"' in client.get(url).text, "the next visit starts from it"

@@ -156,6 +156,22 @@ def test_money_and_access_reminders_are_shown_only_to_who_may_read_them(reader_w
     assert set(found(owner_client.get(CHANGELIST))) == {budget, overdue}
 
 
+def test_a_forecast_overrun_about_the_contingency_is_hidden_from_who_may_not_see_money(
+    reader_without_money, owner_client
+):
+    about_money = reminder(
+        kind=Kind.FORECAST_OVERRUN, state=State.FAILED, due_slot="contingency before 2026-05-01"
+    )
+    about_time = reminder(kind=Kind.FORECAST_OVERRUN, state=State.FAILED, due_slot="finish after 2026-05-04")
+
+    response = reader_without_money.get(CHANGELIST, {"kind": Kind.FORECAST_OVERRUN})
+    money_page = reader_without_money.get(reverse("admin:milestones_reminder_change", args=[about_money.pk]))
+
+    assert found(response) == [about_time]
+    assert money_page.status_code == HTTPStatus.FOUND
+    assert set(found(owner_client.get(CHANGELIST))) == {about_money, about_time}
+
+
 def test_a_hidden_reminder_cannot_be_retried_through_the_log(
     reader_without_money, sent_ids, django_capture_on_commit_callbacks
 ):

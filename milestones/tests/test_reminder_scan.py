@@ -227,6 +227,112 @@ def test_budget_alerts_at_75_90_and_100_percent_and_when_the_contingency_is_exha
     assert {slot for _, _, slot in due(Kind.BUDGET_ALERT, now)} == slots
 
 
+# Forecast overrun
+
+
+def heading_over(today, **fields):
+    """The issue's example: green today (625.00 of 1,000.00 spent), forecast to pass the
+    contingency (1,100.00) on day 23, 17 days before the due date; at SPI 0.75 it finishes
+    27 days late, so a leeway of 30 days keeps that crossing out unless told otherwise."""
+    fields.setdefault("schedule_buffer_days", 30)
+    project = calm_project(
+        start_on=today - 40 * DAY, due_on=today + 40 * DAY, budget=Decimal("1000.00"), **fields
+    )
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today - 20 * DAY, status="approved")
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today + 40 * DAY)
+    PaymentFactory(project=project, amount=Decimal("625.00"), paid_on=today - 10 * DAY)
+    return project
+
+
+def test_a_project_green_today_and_forecast_beyond_its_contingency_is_due_one_forecast_overrun(now, today):
+    project = heading_over(today)
+
+    assert project.health.level == "green"
+    assert due(Kind.FORECAST_OVERRUN, now) == {
+        (project, project.owner.email, f"contingency before {project.due_on.isoformat()}")
+    }
+
+
+def test_the_scan_sends_exactly_one_forecast_overrun_email_per_project_and_crossing(now, today, run_scan):
+    heading_over(today, title="Shop launch")
+    both = heading_over(today, title="Catalogue", schedule_buffer_days=3)
+    calm_project(title="On course")
+
+    for minutes in (0, 5, 60 * 24):
+        run_scan(now + minutes * MINUTE)
+        for reminder in Reminder.objects.filter(state=State.PENDING):
+            delivery.deliver(reminder.pk)
+
+    forecasts = Reminder.objects.filter(kind=Kind.FORECAST_OVERRUN)
+    assert sorted(forecasts.values_list("project__title", "due_slot")) == [
+        ("Catalogue", f"contingency before {both.due_on.isoformat()}"),
+        ("Catalogue", f"finish after {both.latest_acceptable_due_on.isoformat()}"),
+        ("Shop launch", f"contingency before {both.due_on.isoformat()}"),
+    ]
+    subjects = sorted(message.subject for message in mail.outbox if message.subject.startswith("Forecast"))
+    assert subjects == [
+        "Forecast: finishing beyond the leeway: Catalogue",
+        "Forecast: the contingency runs out before the due date: Catalogue",
+        "Forecast: the contingency runs out before the due date: Shop launch",
+    ]
+
+
+def test_the_forecast_overrun_email_says_when_and_why_in_both_bodies(now, today, run_scan):
+    heading_over(today, title="Shop launch")
+    run_scan(now)
+
+    delivery.deliver(Reminder.objects.get(kind=Kind.FORECAST_OVERRUN).pk)
+
+    message = mail.outbox[0]
+    html = message.alternatives[0][0]
+    run_out = today + 23 * DAY
+    when = f"forecast to pass the contingency on {run_out.day} {run_out:%b}"
+    if run_out.year != today.year:
+        when += f" {run_out.year}"
+    for body in (message.body, html):
+        assert "“Shop launch” is " in body
+        assert f"{when}, 17 days before the due date" in body
+        assert "0.80" in body and "0.75" in body  # CPI and SPI
+        assert "USD 1,250.00" in body  # the estimate at completion
+        assert "USD 150.00 beyond the budget with contingency" in body
+
+
+def test_a_moved_due_date_is_a_new_crossing(now, today, run_scan):
+    project = heading_over(today)
+    run_scan(now)
+    Project.objects.filter(pk=project.pk).update(due_on=today + 41 * DAY)
+
+    run_scan(now + MINUTE)
+
+    assert Reminder.objects.filter(kind=Kind.FORECAST_OVERRUN).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("case", "fields"),
+    [
+        ("already beyond the contingency today", {}),
+        ("on hold", {"status": Project.Status.ON_HOLD}),
+        ("muted", {"reminders_muted": True}),
+    ],
+)
+def test_no_forecast_overrun_for_a_project_already_over_paused_or_muted(now, today, case, fields, run_scan):
+    project = heading_over(today, **fields)
+    if case.startswith("already"):
+        PaymentFactory(project=project, amount=Decimal("500.00"), paid_on=today)
+
+    run_scan(now)
+
+    assert not Reminder.objects.filter(kind=Kind.FORECAST_OVERRUN).exists()
+
+
+def test_a_finish_crossing_already_past_the_leeway_is_no_longer_a_forecast(now, today):
+    project = calm_project(start_on=today - 60 * DAY, due_on=today - 10 * DAY, schedule_buffer_days=3)
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today - 30 * DAY, status="approved")
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today - 10 * DAY)
+
+    assert due(Kind.FORECAST_OVERRUN, now) == set()
+
+
 # Access to revoke
 
 
@@ -401,12 +507,12 @@ def test_the_scan_runs_the_same_queries_however_many_check_ins_are_due(now, run_
         run_scan(now)
 
     statements = [query["sql"] for query in captured]
-    # The projects in progress with freelancer, owner and spending (with_health);
-    # check-ins coming up, missed; milestones due; the last check-in held per project;
-    # access grants, users in the Owner role; reviews owed; owners' preferences. Then
-    # the one INSERT; savepoint, the pending ids, marking them enqueued, release;
-    # and the owners whose digest is due.
-    assert len(statements) == 15, "\n".join(statements)
+    # The projects in progress with freelancer, owner and spending (with_health, with_spending);
+    # check-ins coming up, missed; milestones due; the last check-in held per project; the
+    # active projects' milestones for their forecasts; access grants, users in the Owner role;
+    # reviews owed; owners' preferences. Then the one INSERT; savepoint, the pending ids,
+    # marking them enqueued, release; and the owners whose digest is due.
+    assert len(statements) == 16, "\n".join(statements)
     inserts = [sql for sql in statements if sql.startswith("INSERT") and 'INTO "milestones_reminder"' in sql]
     assert len(inserts) == 1
     assert Reminder.objects.count() == count
@@ -618,14 +724,16 @@ def test_the_digest_has_a_line_for_every_kind_of_reminder(now, today, owner, run
     finished = calm_project(
         owner=owner, title="Logo", status=Project.Status.COMPLETED, completed_on=today - 5 * DAY
     )
+    # Both forecast crossings, and gone quiet: no check-in held in its 40 days.
+    heading_over(today, owner=owner, title="Catalogue", schedule_buffer_days=3)
     run_scan(now)
     tomorrow_morning = timezone.make_aware(datetime.datetime.combine(today + DAY, datetime.time(7)))
 
-    assert digest.send_digests(tomorrow_morning) == 12
+    assert digest.send_digests(tomorrow_morning) == 15
 
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
-    assert body.count("\n- ") == Reminder.objects.filter(user=owner).count() == 12
+    assert body.count("\n- ") == Reminder.objects.filter(user=owner).count() == 15
     assert "Check-in coming up: Check-in " in body
     assert "Check-in missed: The check-in of " in body
     assert "Milestone due soon: “Checkout” is due" in body
@@ -636,6 +744,8 @@ def test_the_digest_has_a_line_for_every_kind_of_reminder(now, today, owner, run
     assert "access to Shop admin" in body
     assert "Not about a project\n- Access to revoke: Take back Bo Chen’s edit access to Mailbox" in body
     assert f"Review {finished.freelancer.name}: the project is finished" in body
+    assert "Forecast overrun: At this pace the contingency runs out before the due date" in body
+    assert "Forecast overrun: At this pace the work finishes beyond the due date and its leeway" in body
 
 
 def test_a_digest_another_scan_is_sending_is_left_to_it_unless_that_scan_died(morning, today, run_scan):

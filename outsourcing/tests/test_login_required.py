@@ -17,6 +17,11 @@ PUBLIC_URL_NAMES = {
     "healthz",  # probed by load balancers and monitors
     "checkin_update",  # the freelancer's signed link: the token is the key
     "calendar_feed",  # the owner's calendar feed: the secret is the key
+    # The ESPs' inbound webhooks for replies by email: anymail checks the ESP's credentials.
+    "inbound_postmark",
+    "inbound_mailgun",
+    "inbound_sendgrid",
+    "inbound_amazon_ses",
 }
 
 CONVERTER_EXAMPLES = {
@@ -82,10 +87,18 @@ def test_anonymous_visitors_are_sent_to_a_login_page(client, url, name, pattern)
     assert response["Location"].startswith(login_pages), f"{url} redirected to {response['Location']}"
 
 
+INBOUND_WEBHOOKS = {name for name in PUBLIC_URL_NAMES if name.startswith("inbound_")}
+
+
 @pytest.mark.django_db
-def test_public_pages_answer_without_login(client):
-    for name in PUBLIC_URL_NAMES - {"checkin_update", "calendar_feed"}:
+@pytest.mark.filterwarnings("ignore:django-anymail has dropped official support for SendGrid")
+def test_public_pages_answer_without_login(client, settings):
+    for name in PUBLIC_URL_NAMES - {"checkin_update", "calendar_feed"} - INBOUND_WEBHOOKS:
         assert client.get(reverse(name)).status_code == HTTPStatus.OK, name
+    # The inbound webhooks take only the ESP's posts (milestones/tests/test_inbound_webhooks.py).
+    settings.ANYMAIL = {"WEBHOOK_SECRET": ["user:password"], "MAILGUN_WEBHOOK_SIGNING_KEY": "key"}
+    for name in INBOUND_WEBHOOKS:
+        assert client.get(reverse(name)).status_code == HTTPStatus.METHOD_NOT_ALLOWED, name
     # The check-in page answers, without a login, a plain 403 for a token that is not valid.
     response = client.get(reverse("checkin_update", args=["not-a-token"]))
     assert response.status_code == HTTPStatus.FORBIDDEN

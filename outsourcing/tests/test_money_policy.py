@@ -313,6 +313,7 @@ def test_the_scan_emails_an_assistant_who_owns_a_project_no_money_and_no_grant(a
     assert Reminder.Kind.CHECKIN_UPCOMING in kinds
     assert Reminder.Kind.MILESTONE_DUE_SOON in kinds
     assert not kinds & {Reminder.Kind.BUDGET_ALERT, Reminder.Kind.ACCESS_TO_REVOKE}
+    assert not Reminder.objects.filter(user=assistant, due_slot__startswith="contingency").exists()
     assert emails
     assert leaks(emails) == {}
     assert all(GRANT_SYSTEM not in text for text in emails.values())
@@ -320,10 +321,103 @@ def test_the_scan_emails_an_assistant_who_owns_a_project_no_money_and_no_grant(a
     to_owner = [m.body for m in mail.outbox if m.to == [owner.email] and "Newsletter templates" in m.body]
     assert any("spent 108% of budget" in body for body in to_owner)
     assert any(GRANT_SYSTEM in body for body in to_owner)
+    # 1,080.00 spent in its 20 days is forecast to pass the contingency (1,100.00) tomorrow.
+    assert set(Reminder.objects.filter(project=demo, user=owner).values_list("kind", "due_slot")) >= {
+        (Reminder.Kind.FORECAST_OVERRUN, f"contingency before {demo.due_on.isoformat()}"),
+    }
     assert set(Reminder.objects.filter(project=demo, user=owner).values_list("kind", flat=True)) == {
         Reminder.Kind.BUDGET_ALERT,
         Reminder.Kind.ACCESS_TO_REVOKE,
+        Reminder.Kind.FORECAST_OVERRUN,
     }
+
+
+# The forecast: where a project is heading. The cost figures and the days the money runs out
+# come from the payments, so they are money; SPI, the forecast finish and the schedule's words
+# are not.
+
+
+@pytest.fixture
+def heading_over(assistant):
+    """A project the Assistant owns, green today (625.00 of 1,000.00 spent) and forecast red on
+    both counts: the contingency runs out 17 days before the due date, and at SPI 0.75 the
+    work finishes 27 days after it, beyond its 3 days of leeway."""
+    today = timezone.localdate()
+    project = project_services.create_project(
+        project=Project(
+            title="Catalogue photos",
+            freelancer=FreelancerFactory(name="Ines Duarte"),
+            status=Project.Status.ACTIVE,
+            start_on=today - 40 * DAY,
+            due_on=today + 40 * DAY,
+            schedule_buffer_days=3,
+            budget=Decimal("1000.00"),
+            budget_buffer_percent=Decimal("10"),
+            currency="USD",
+        ),
+        milestones=[
+            Milestone(
+                title="Shot list", due_on=today - 20 * DAY, amount=Decimal("500.00"), status="approved"
+            ),
+            Milestone(title="Studio days", due_on=today + 40 * DAY, amount=Decimal("500.00")),
+        ],
+        by=assistant,
+        override_reason="Worked for us before the app.",
+    )
+    Payment.objects.create(project=project, amount=Decimal("625.00"), paid_on=today - 10 * DAY)
+    return project
+
+
+def test_the_forecast_card_shows_the_owner_cost_and_an_assistant_only_the_schedule(
+    client, owner, assistant, heading_over
+):
+    url = heading_over.get_absolute_url()
+    client.force_login(owner)
+    as_owner = client.get(url).text
+    client.force_login(assistant)
+
+    as_assistant = client.get(url).text
+
+    card = as_owner.split('id="forecast"', 1)[1].split("</section>", 1)[0]
+    for figure in ("Cost performance (CPI)", "0.80", "0.75", "USD 1,250.00", "Contingency runs out"):
+        assert figure in card, figure
+    assert "forecast to pass the contingency on" in card
+    card = as_assistant.split('id="forecast"', 1)[1].split("</section>", 1)[0]
+    assert "Schedule performance (SPI)" in card and "75%" in card
+    assert "Forecast finish" in card and "27 days after the due date" in card
+    for hidden in ("CPI", "EAC", "Contingency runs out", "Budget runs out", "pass the contingency", "paid"):
+        assert hidden not in card, hidden
+    assert amounts_in(as_assistant) == []
+
+
+def test_the_forecast_overrun_emails_an_assistant_the_schedule_and_the_owner_role_the_money(
+    assistant, owner, heading_over
+):
+    emails = scanned_emails(assistant.email)
+
+    to_assistant = Reminder.objects.filter(user=assistant, kind=Reminder.Kind.FORECAST_OVERRUN)
+    to_owner = Reminder.objects.filter(user=owner, kind=Reminder.Kind.FORECAST_OVERRUN)
+    assert list(to_assistant.values_list("due_slot", flat=True)) == [
+        f"finish after {heading_over.latest_acceptable_due_on.isoformat()}"
+    ]
+    assert list(to_owner.values_list("due_slot", flat=True)) == [
+        f"contingency before {heading_over.due_on.isoformat()}"
+    ]
+    (finish,) = [text for subject, text in emails.items() if subject.startswith("Forecast")]
+    assert "forecast to finish on" in finish and "75%" in finish
+    assert leaks(emails) == {}
+    (money,) = [m for m in mail.outbox if m.to == [owner.email] and m.subject.startswith("Forecast")]
+    assert "USD 1,250.00" in money.body and "forecast to pass the contingency on" in money.body
+    assert amounts_in(money.alternatives[0][0])
+
+
+def test_a_forecast_about_money_to_someone_who_has_lost_the_right_to_see_it_is_not_sent(owner, heading_over):
+    scan.scan(timezone.now())
+    about_money = Reminder.objects.get(user=owner, kind=Reminder.Kind.FORECAST_OVERRUN)
+    owner.groups.clear()
+
+    assert not delivery.deliver(about_money.pk)
+    assert not Reminder.objects.filter(pk=about_money.pk).exists()
 
 
 def test_an_assistants_calendar_feed_carries_no_amount(client, assistant, business):

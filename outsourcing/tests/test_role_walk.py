@@ -118,7 +118,15 @@ RULES = {
     "milestones:deliverable_send_back": Rule("milestones.change_deliverable"),
     "milestones:deliverable_list": Rule("milestones.view_deliverable"),
     "milestones:deliverable_upload": Rule("milestones.add_deliverable"),
+    "milestones:held_replies": Rule("milestones.change_checkin"),
+    "milestones:approve_reply": Rule("milestones.change_checkin", POST_ONLY),
+    "milestones:discard_reply": Rule("milestones.change_checkin", POST_ONLY),
     "checkin_update": Rule(PUBLIC),  # the signed token is the key
+    # The ESPs' credentials are the key; not walked (urls_walk.Arguments): test_inbound_webhooks.
+    "inbound_postmark": Rule(PUBLIC, {HTTPStatus.NOT_FOUND}),
+    "inbound_mailgun": Rule(PUBLIC, {HTTPStatus.NOT_FOUND}),
+    "inbound_sendgrid": Rule(PUBLIC, {HTTPStatus.NOT_FOUND}),
+    "inbound_amazon_ses": Rule(PUBLIC, {HTTPStatus.NOT_FOUND}),
     "calendar_feed": Rule(PUBLIC),  # the secret is the key
     # The admin's own pages; its model pages follow ADMIN_VIEWS.
     "admin:index": Rule(STAFF),

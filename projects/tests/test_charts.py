@@ -224,6 +224,103 @@ def test_the_spent_label_moves_right_rather_than_out_of_the_plot_early_on():
     assert chart["spent_label_box"][2] > chart["spent_end"]["x"]
 
 
+# The forecast line
+
+
+def heading_over(**overrides):
+    """The burn chart of the issue's example: 625.00 paid 10 days into a 30-day window, due in 40 days."""
+    return burn(
+        start=TODAY - 40 * DAY,
+        due=TODAY + 40 * DAY,
+        payments=[(TODAY - 10 * DAY, Decimal("625.00"))],
+        **overrides,
+    )
+
+
+def test_the_forecast_line_runs_from_today_to_the_due_date_and_marks_where_it_crosses_both_lines():
+    chart = heading_over()
+
+    marks = chart["forecast"]["marks"]
+    assert [(mark["name"], mark["date"]) for mark in marks] == [
+        ("budget", TODAY + 18 * DAY),
+        ("contingency", TODAY + 23 * DAY),
+    ]
+    assert [mark["label"] for mark in marks] == ["budget: 28 Mar", "contingency: 2 Apr"]
+    budget, ceiling = chart["lines"]
+    assert [mark["y"] for mark in marks] == [budget["y"], ceiling["y"]]
+    assert chart["forecast"]["path"].startswith(f"M{chart['today']['x']},{chart['spent_end']['y']}L")
+
+
+def test_the_crossing_labels_touch_no_line_no_label_and_stay_in_the_plot():
+    for contingency in ("0.00", "10.00", "100.00", "500.00"):
+        chart = heading_over(contingency=Decimal(contingency))
+        plot = chart["plot"]
+        boxes = [mark["box"] for mark in chart["forecast"]["marks"]]
+        assert boxes, contingency
+        for box in boxes:
+            assert charts.inside(
+                box, (plot["left"], plot["top"], plot["right"], plot["bottom"] + charts.DESCENT)
+            )
+            assert all(not box[1] - 1 <= line["y"] <= box[3] + 1 for line in chart["lines"])
+            assert not charts.overlaps(box, chart["spent_label_box"])
+        assert all(not charts.overlaps(a, b) for a, b in itertools.combinations(boxes, 2))
+
+
+def test_a_forecast_that_stays_under_the_budget_draws_the_line_without_marks():
+    chart = burn(
+        start=TODAY - 40 * DAY, due=TODAY + 10 * DAY, payments=[(TODAY - 10 * DAY, Decimal("30.00"))]
+    )
+
+    assert chart["forecast"]["marks"] == []
+    assert chart["forecast"]["path"]
+
+
+def test_a_steep_forecast_stops_at_half_again_the_highest_line_and_keeps_the_chart_readable():
+    chart = burn(start=TODAY - 2 * DAY, due=TODAY + 60 * DAY, payments=[(TODAY - 2 * DAY, Decimal("900.00"))])
+
+    end_x = float(chart["forecast"]["path"].split("L")[1].split(",")[0])
+    assert end_x < chart["plot"]["right"]  # it would reach 27,900.00 by the due date
+    budget, ceiling = chart["lines"]
+    flat_budget, flat_ceiling = burn()["lines"]
+    # The two lines stay apart: two thirds as far as with no forecast at all, not squashed together.
+    assert (
+        budget["y"] - ceiling["y"] >= (flat_budget["y"] - flat_ceiling["y"]) / charts.FORECAST_CEILING - 0.2
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"start": TODAY, "payments": [(TODAY, Decimal("300.00"))]},  # no rate on the first day
+        {"due": TODAY, "leeway_days": 5},  # the due date has come
+    ],
+    ids=["first day", "due today"],
+)
+def test_there_is_no_forecast_line_without_a_rate_or_a_day_left(overrides):
+    assert burn(**overrides)["forecast"] is None
+
+
+@pytest.mark.django_db
+def test_the_project_page_draws_the_forecast_with_its_crossings_in_words_too(owner_client):
+    today = timezone.localdate()
+    project = ProjectFactory(
+        title="Shop relaunch", start_on=today - 40 * DAY, due_on=today + 40 * DAY, budget=Decimal("1000.00")
+    )
+    PaymentFactory(project=project, amount=Decimal("625.00"), paid_on=today - 10 * DAY)
+
+    page = owner_client.get(project.get_absolute_url()).text
+
+    svg = page.split('aria-labelledby="burn-title-', 1)[1].split("</svg>", 1)[0]
+    crossing = today + 23 * DAY
+    assert '<path class="forecast"' in svg
+    assert svg.count('class="forecast-crossing"') == 2
+    assert (
+        f"crosses the budget on {(today + 18 * DAY):%-d %b %Y} and the contingency on {crossing:%-d %b %Y}"
+        in svg
+    )
+    assert f"forecast to reach the contingency on {crossing:%-d %b %Y}</caption>" in page
+
+
 @pytest.mark.django_db
 def test_the_project_page_shows_the_charts_with_a_title_and_a_fallback_table(owner_client):
     project = ProjectFactory(title="Shop relaunch", budget=Decimal("1000.00"))
@@ -294,15 +391,15 @@ def test_the_portfolio_plots_every_active_project_whatever_the_page_and_the_filt
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [2, 20])
-def test_the_portfolio_is_one_query_however_many_projects_and_payments(django_assert_num_queries, count):
+def test_the_portfolio_is_two_queries_however_many_projects_and_payments(django_assert_num_queries, count):
     for _ in range(count):
         project = ProjectFactory()
         MilestoneFactory(project=project)
         PaymentFactory(project=project)
         PaymentFactory(project=project)
 
-    # The active projects with their payments summed; no milestones, no payments loaded.
-    with django_assert_num_queries(1):
+    # The active projects with their payments summed; their milestones for the forecasts.
+    with django_assert_num_queries(2):
         chart = charts.portfolio(Project.objects.current().active(), today=TODAY)
     assert len(chart["dots"]) == count
     assert {dot["budget_percent"] for dot in chart["dots"]} == {20}
@@ -320,3 +417,77 @@ def test_a_portfolio_with_more_projects_than_it_plots_says_so_and_keeps_those_du
     assert sorted(dot["title"] for dot in chart["dots"]) == ["Due in 10 days", "Due in 20 days"]
     monkeypatch.setattr(charts, "PORTFOLIO_LIMIT", 3)
     assert not charts.portfolio(Project.objects.active(), today=TODAY)["more"]
+
+
+# Cost against schedule performance
+
+
+def performance(*ratios):
+    items = [
+        {"number": n, "title": f"Project {n}", "url": f"/p/{n}/", "cpi": cpi, "spi": spi}
+        for n, (cpi, spi) in enumerate(ratios, start=1)
+    ]
+    return charts.performance_dots(items)
+
+
+def test_each_project_lands_in_its_quadrant_with_its_words():
+    chart = performance(
+        (Decimal("1.2"), Decimal("1.1")),
+        (Decimal("0.8"), Decimal("0.75")),
+        (Decimal("0.9"), Decimal("1.3")),
+        (Decimal("1.0"), Decimal("0.5")),
+    )
+
+    ahead, behind, over_ahead, on_cost_behind = chart["dots"]
+    assert [dot["quadrant"] for dot in chart["dots"]] == [
+        "under cost, ahead",
+        "over cost, behind",
+        "over cost, ahead",
+        "under cost, behind",
+    ]
+    assert [dot["level"] for dot in chart["dots"]] == ["green", "red", "amber", "amber"]
+    middle = chart["middle"]
+    assert ahead["x"] > middle["x"] and ahead["y"] < middle["y"]  # right and up
+    assert behind["x"] < middle["x"] and behind["y"] > middle["y"]  # left and down
+    assert (behind["cpi_text"], behind["spi_text"]) == ("0.80", "0.75")
+    words = {label["text"] for label in chart["labels"]}
+    assert {"under cost, ahead", "over cost, behind", "over cost, ahead", "under cost, behind"} <= words
+
+
+def test_projects_without_both_ratios_are_counted_not_plotted_and_far_ones_sit_on_the_edge():
+    chart = performance((None, Decimal("1")), (Decimal("0.5"), None), (Decimal("9"), Decimal("9")))
+
+    assert chart["waiting"] == 2
+    (far,) = chart["dots"]
+    assert (far["x"], far["y"]) == (chart["plot"]["right"], chart["plot"]["top"])
+
+
+def test_performance_numbers_never_sit_on_each_other_nor_on_the_quadrant_words():
+    same = [(Decimal("0.95"), Decimal("0.95"))] * 6
+    chart = performance(*same, (Decimal("0.1"), Decimal("0.1")), (Decimal("1.9"), Decimal("1.9")))
+
+    words = [
+        charts.text_box(label["x"], label["y"], [label["text"]], label["anchor"]) for label in chart["labels"]
+    ]
+    boxes = [dot["label"]["box"] for dot in chart["dots"] if dot["label"]]
+    assert len(boxes) == len(chart["dots"])
+    for a, b in itertools.combinations(boxes + words, 2):
+        assert not charts.overlaps(a, b)
+
+
+@pytest.mark.django_db
+def test_the_project_list_plots_cost_against_schedule_performance_numbered_as_the_portfolio(owner_client):
+    today = timezone.localdate()
+    project = ProjectFactory(title="Shop relaunch", start_on=today - 40 * DAY, due_on=today + 40 * DAY)
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today - 20 * DAY, status="approved")
+    MilestoneFactory(project=project, amount=Decimal("500.00"), due_on=today + 40 * DAY)
+    PaymentFactory(project=project, amount=Decimal("625.00"), paid_on=today - 10 * DAY)
+    ProjectFactory(title="Just started")
+
+    response = owner_client.get(reverse("projects:list"))
+
+    plot = response.text.split('aria-labelledby="performance-title', 1)[1].split("</svg>", 1)[0]
+    assert "1. Shop relaunch: CPI 0.80, SPI 0.75, over cost, behind</title>" in plot
+    assert "under cost, ahead" in plot
+    assert "1 project not plotted: not enough data yet" in response.text
+    assert "CPI 0.80 · SPI 0.75" in response.text

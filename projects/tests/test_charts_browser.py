@@ -142,8 +142,10 @@ def test_the_portfolio_fits_a_phone_and_a_desktop_with_readable_labels_apart(own
     texts = check_charts(owner_page, "list", width)
 
     # Every active project is on the chart, not only the first page of the list.
-    assert owner_page.locator("svg.chart a").count() == Project.objects.current().active().count()
+    budget_against_time = owner_page.locator('svg[aria-labelledby="portfolio-title portfolio-desc"] a')
+    assert budget_against_time.count() == Project.objects.current().active().count()
     assert any(t["words"].startswith("on plan") for t in texts)
+    assert any(t["words"] == "over cost, behind" for t in texts)
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
@@ -157,5 +159,7 @@ def test_a_project_pages_charts_fit_a_phone_and_a_desktop_with_readable_labels_a
 
     words = [t["words"] for t in texts]
     assert any(w.startswith("Spent") for w in words)
+    if which == "near":
+        assert any(w.startswith("contingency: ") for w in words), "the forecast crossing is marked"
     if which == "near":
         assert any(w.startswith("Milestone 2") for w in words)

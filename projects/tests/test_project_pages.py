@@ -358,8 +358,9 @@ def test_the_project_list_runs_a_fixed_number_of_queries(owner_client, django_as
 
     # session, user, user permissions, group permissions, the count for the
     # paginator, the ids of one page, those projects with freelancer, owner and
-    # health annotated, and the active projects' spending for the portfolio.
-    with django_assert_num_queries(8):
+    # health annotated, and the active projects' spending for the portfolio, and their
+    # milestones for its cost against schedule performance.
+    with django_assert_num_queries(9):
         response = owner_client.get(reverse("projects:list"))
     assert response.status_code == HTTPStatus.OK
 
@@ -384,9 +385,9 @@ def test_the_project_page_runs_a_fixed_number_of_queries(owner_client, django_as
 # held and planned check-ins and one page of each (payments with their
 # milestones); the next check-in; the project's skills (for backup
 # suggestions); the milestones for the payment form; assignments; backups;
-# reviews; history; the newest deliverables with their count. The backup form's
-# freelancer is typed, not picked from all of them.
-QUERIES_ON_PROJECT_PAGE = 20
+# reviews; history; the newest deliverables with their count; the shares declared of its
+# milestones (the forecast). The backup form's freelancer is typed, not picked from all of them.
+QUERIES_ON_PROJECT_PAGE = 21
 
 
 def test_the_project_page_shows_a_page_of_check_ins_and_payments_with_the_rest_a_click_away(owner_client):
