@@ -49,9 +49,8 @@ INSTALLED_APPS = [
     "freelancers",
     "projects",
     "milestones",
+    # After the django_otp plugins, so its admin replaces theirs (two-factor login).
     "dashboard",
-    # After the django_otp plugins, so its admin replaces theirs.
-    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -68,7 +67,7 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # A password alone opens no page to someone who must give a second factor.
-    "accounts.middleware.SecondFactorMiddleware",
+    "dashboard.middleware.SecondFactorMiddleware",
     # Shows a logged-in user's pages in the time zone they chose.
     "milestones.time_zones.ReaderTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -129,7 +128,7 @@ AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Failures are forgotten once the whole login succeeds, second factor included
-# (accounts/two_factor.py), not when the password alone is right: otherwise a stolen
+# (dashboard/two_factor.py), not when the password alone is right: otherwise a stolen
 # password would reset the count of wrong codes with every new try.
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from common.roles import OWNER
-from outsourcing.tests.logins import authenticator_code
+from outsourcing.tests.authenticator_app import authenticator_code
 
 # What `from outsourcing.tests.browser import *` gives a test module: its fixtures.
 __all__ = ["browser", "browser_problems", "new_page", "owner_page", "owner_user"]

@@ -5,18 +5,16 @@ login form with force_login. For someone whose login needs a second factor, `Cli
 then marks the session verified by the person's authenticator app through django-otp's own
 `login(request, device)`, as the code page does once the code is right. The login form and the
 code page themselves are tested through the real pages in test_two_factor.py, and the browser
-fixtures type a real code from the app.
+fixtures type a real code from the app (authenticator_app.py). Who needs a second factor is the
+site's rule (dashboard/two_factor.py), so app tests reach this only through conftest's `client`.
 """
-
-import time
 
 import django.test
 import django_otp
 from django.http import HttpRequest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import two_factor
+from dashboard import two_factor
 
 
 def authenticator_for(user):
@@ -35,15 +33,3 @@ class Client(django.test.Client):
             request.session, request.user = self.session, user
             django_otp.login(request, authenticator_for(user))
             request.session.save()
-
-
-def authenticator_code(device):
-    """The code the person's app shows: the current one or, when that was just used, the next
-    one (accepted a step early, as the phone's clock may run ahead), so two logins within 30
-    seconds both have a code that was never used."""
-    device.refresh_from_db()
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    if totp.t() <= device.last_t:
-        totp.time += (device.last_t + 1 - totp.t()) * device.step
-    return f"{totp.token():0{device.digits}d}"

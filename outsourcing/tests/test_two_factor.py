@@ -19,15 +19,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects, assertTemplateUsed
 
-from accounts import services
-from accounts.views import SETUP_KEY_SESSION_KEY
 from common.roles import OWNER
 from conftest import make_user
+from dashboard import two_factor_services as services
+from dashboard.two_factor_views import SETUP_KEY_SESSION_KEY
+from outsourcing.tests.authenticator_app import authenticator_code
 
 # The fixtures (browser, new_page, owner_user, owner_page) come in by name, as pytest needs.
 from outsourcing.tests.browser import *  # noqa: F403
 from outsourcing.tests.browser import screenshot
-from outsourcing.tests.logins import authenticator_code
 
 PASSWORD = "a-long-test-password"  # the one conftest.make_user gives every user
 WRONG_CODE = "000000"
@@ -227,7 +227,7 @@ def test_setting_up_shows_the_recovery_codes_once_and_completes_the_login(client
 
     response = client.post(reverse("accounts:setup"), {"code": setup_code(client), "next": "/projects/"})
 
-    assertTemplateUsed(response, "accounts/recovery_codes.html")
+    assertTemplateUsed(response, "dashboard/two_factor/recovery_codes.html")
     codes = re.findall(r"<li>(\w{4}-\w{4})</li>", response.text)
     assert len(codes) == services.RECOVERY_CODE_COUNT
     assertContains(response, 'href="/projects/"')
@@ -311,7 +311,7 @@ def test_an_owner_turns_off_an_assistants_app_in_the_admin(owner_client, client,
     services.replace_recovery_codes(user=assistant)
 
     response = owner_client.post(
-        reverse("admin:accounts_authenticator_changelist"),
+        reverse("admin:dashboard_authenticator_changelist"),
         {"action": "turn_off", "_selected_action": [app.pk]},
         follow=True,
     )
@@ -323,7 +323,7 @@ def test_an_owner_turns_off_an_assistants_app_in_the_admin(owner_client, client,
 
 
 def test_the_admin_never_shows_the_secret_key(owner_client, phone):
-    page = owner_client.get(reverse("admin:accounts_authenticator_change", args=[phone.pk]))
+    page = owner_client.get(reverse("admin:dashboard_authenticator_change", args=[phone.pk]))
 
     assert page.status_code == HTTPStatus.OK
     assert phone.key not in page.text

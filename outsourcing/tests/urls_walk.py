@@ -26,8 +26,8 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
-from accounts.models import Authenticator
 from dashboard.management.commands.seed_demo import DEMO_TEAM
+from dashboard.models import Authenticator
 from freelancers.models import AccessGrant, Freelancer, WorkSample
 from freelancers.tests.factories import WorkSampleFactory
 from freelancers.views import SECTIONS

@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
-from accounts.models import Authenticator
+from dashboard import two_factor_services as services
+from dashboard.models import Authenticator
 
 # django-otp's own pages edit the secret keys and list recovery codes; nobody needs to see those.
 admin.site.unregister(TOTPDevice)
@@ -34,7 +34,7 @@ class AuthenticatorAdmin(admin.ModelAdmin):
         return False  # turning off also removes the recovery codes: the action below
 
     def has_turn_off_permission(self, request):
-        return request.user.has_perm("accounts.delete_authenticator")
+        return request.user.has_perm("dashboard.delete_authenticator")
 
     @admin.action(description="Turn off two-factor login for the selected people", permissions=["turn_off"])
     def turn_off(self, request, queryset):

@@ -1,14 +1,14 @@
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 
-from accounts import two_factor
+from dashboard import two_factor
 
 # What a session that gave the password but not yet the second factor may open.
 SECOND_STEP_PAGES = {"accounts:verify", "accounts:setup", "logout"}
 
 
 class SecondFactorMiddleware:
-    """Until the login is complete (accounts/two_factor.py), every page that needs a login
+    """Until the login is complete (dashboard/two_factor.py), every page that needs a login
     sends the person to the second step instead, the admin included; pages open to anyone stay
     open. This is the one place that enforces it."""
 

@@ -1,4 +1,4 @@
-"""The second step of the login, and setting it up (accounts/two_factor.py says who needs it)."""
+"""The second step of the login, and setting it up (dashboard/two_factor.py says who needs it)."""
 
 from base64 import b32encode
 from urllib.parse import urlencode
@@ -10,9 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from accounts import services, two_factor
-from accounts.forms import CodeForm, SetupCodeForm
-from accounts.qr import qr_code_data_url
+from dashboard import two_factor
+from dashboard import two_factor_services as services
+from dashboard.qr_codes import qr_code_data_url
+from dashboard.two_factor_forms import CodeForm, SetupCodeForm
 
 WRONG_CODE = (
     "That code is not right, or was already used. The app shows a new one every 30 seconds; "
@@ -42,7 +43,7 @@ def in_groups(code, size=4):
 
 def recovery_codes_page(request, codes, next_):
     context = {"codes": [f"{code[:4]}-{code[4:]}" for code in codes], "next": next_}
-    return render(request, "accounts/recovery_codes.html", context)
+    return render(request, "dashboard/two_factor/recovery_codes.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -67,7 +68,11 @@ def verify(request):
         if two_factor.count_failure(request):
             return two_factor.lockout_response(request)
         form.add_error("code", WRONG_CODE)
-    return render(request, "accounts/verify.html", {"form": form, "next": next_, "second_step_pending": True})
+    return render(
+        request,
+        "dashboard/two_factor/verify.html",
+        {"form": form, "next": next_, "second_step_pending": True},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -82,7 +87,7 @@ def setup(request):
             # The app already set up must be used first: a password alone cannot replace it.
             return redirect(with_next("accounts:verify", next_))
         context = {"device": current, "recovery_codes_left": two_factor.recovery_codes_left(user)}
-        return render(request, "accounts/two_factor_on.html", context)
+        return render(request, "dashboard/two_factor/two_factor_on.html", context)
 
     key = request.session.setdefault(SETUP_KEY_SESSION_KEY, default_key())
     form = SetupCodeForm(request.POST or None)
@@ -107,7 +112,7 @@ def setup(request):
         "required": two_factor.is_required_for(user),
         "second_step_pending": pending,
     }
-    return render(request, "accounts/setup.html", context)
+    return render(request, "dashboard/two_factor/setup.html", context)
 
 
 @require_POST

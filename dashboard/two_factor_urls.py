@@ -1,7 +1,8 @@
 from django.urls import path
 
-from accounts import views
+from dashboard import two_factor_views as views
 
+# Named for where they live, beside the login and password pages under /accounts/.
 app_name = "accounts"
 
 urlpatterns = [
