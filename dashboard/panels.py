@@ -68,36 +68,62 @@ def heading_for_trouble(today, *, show_money):
 
 def projects_needing_attention(*, show_money, today=None):
     """Projects in progress whose budget or schedule is amber or red, the worst first, then
-    those green today but forecast red: the first rows and the counts, in four queries however
-    many projects there are (today's trouble is counted and limited in SQL; the forecasts read
-    every green active project, see heading_for_trouble). Returns (in trouble today, forecast
-    red, how many more there are, how many are in progress)."""
+    those green today but forecast red: the first rows and the counts, in four queries
+    however many projects there are. Returns (in trouble today, forecast red, how many more
+    there are, how many are in progress).
+
+    Today's trouble takes two: the first works out each project's health once, to group
+    them by level, and returns the first few of each level (by due date) with how many each
+    level holds; the second reads the rows shown. The forecasts read every green active
+    project (see heading_for_trouble)."""
     today = today or timezone.localdate()
     ahead = heading_for_trouble(today, show_money=show_money)
     in_progress = Project.objects.in_progress().with_health(today)
-    troubled = in_progress.filter(health_rank__lt=RANK[GREEN])
-    limit = PANEL_ROWS - min(len(ahead), FORECAST_ROWS)
-    rows = list(troubled.select_related("freelancer").order_by("health_rank", "due_on", "pk")[:limit])
-    ahead_shown = ahead[: PANEL_ROWS - len(rows)]
-    counts = in_progress.aggregate(
-        total=Count("pk"), troubled=Count("pk", filter=Q(health_rank__lt=RANK[GREEN]))
+    level = F("health_rank")
+    firsts = list(
+        in_progress.annotate(
+            place=Window(RowNumber(), partition_by=level, order_by=[F("due_on").asc(), F("pk").asc()]),
+            at_level=Window(Count("pk"), partition_by=level),
+        )
+        .filter(place__lte=PANEL_ROWS)
+        .order_by("health_rank", "due_on", "pk")
+        .values_list("pk", "health_rank", "at_level")
     )
-    more = counts["troubled"] + len(ahead) - len(rows) - len(ahead_shown)
-    return rows, ahead_shown, more, counts["total"]
+    counts = {rank: count for _, rank, count in firsts}
+    # Room is kept for a few forecast-red projects even when many are in trouble today.
+    limit = PANEL_ROWS - min(len(ahead), FORECAST_ROWS)
+    worst = [pk for pk, rank, _ in firsts if rank < RANK[GREEN]][:limit]
+    found = in_progress.select_related("freelancer").in_bulk(worst)
+    rows = [found[pk] for pk in worst]
+    ahead_shown = ahead[: PANEL_ROWS - len(rows)]
+    troubled = sum(count for rank, count in counts.items() if rank < RANK[GREEN])
+    more = troubled + len(ahead) - len(rows) - len(ahead_shown)
+    return rows, ahead_shown, more, sum(counts.values())
 
 
 def week_checkins(now):
-    """Check-ins due within a week, overdue ones first."""
+    """Check-ins due within a week and those missed in the past week, oldest first.
+
+    A check-in missed before that is not this week's news: the check-ins page, the project's
+    page and the missed-check-in and gone-quiet reminders hold it. The bound also keeps the
+    panel cheap: missed check-ins of finished projects stay planned for good, so read in date
+    order from the beginning (checkin_planned_idx) the first rows would come after all of them.
+    """
     return list(
         CheckIn.objects.planned()
-        .filter(project__in=Project.objects.in_progress(), scheduled_for__lt=now + WEEK)
+        .filter(
+            project__in=Project.objects.in_progress(),
+            scheduled_for__gte=now - WEEK,
+            scheduled_for__lt=now + WEEK,
+        )
         .select_related("project__freelancer", "milestone")
-        .order_by("scheduled_for")[:PANEL_ROWS]
+        .order_by("scheduled_for", "pk")[:PANEL_ROWS]
     )
 
 
 def week_milestones(now):
-    """Open milestones due within a week, overdue ones first."""
+    """Open milestones due within a week, overdue ones first: read in date order through
+    milestone_open_due_idx, which leaves out the finished ones (nine in ten, all in the past)."""
     today = timezone.localdate(now)
     return list(
         Milestone.objects.open()
@@ -118,16 +144,21 @@ def unread_updates():
 
 def pipeline():
     """How many freelancers are at each stage, and the first few in vetting or trial who
-    wait on something, with how many wait: three queries however many freelancers there are."""
+    wait on something, with how many wait: two queries however many freelancers there are.
+
+    Whether one waits is worked out once per freelancer in vetting or trial: the count
+    rides along the first rows as a window count."""
     active = Freelancer.objects.hireable()
     counts = dict(active.order_by().values_list("status").annotate(n=Count("pk")))
     stages = [(label, counts.get(value, 0), value) for value, label in Freelancer.Status.choices]
-    waiting = (
+    waiting = list(
         active.filter(status__in=[Freelancer.Status.VETTING, Freelancer.Status.TRIAL])
         .with_vetting()
         .vetting_incomplete()
+        .annotate(waiting_count=Window(Count("pk")))
+        .order_by("name", "pk")[:PANEL_ROWS]
     )
-    return stages, list(waiting.order_by("name", "pk")[:PANEL_ROWS]), waiting.count()
+    return stages, waiting, waiting[0].waiting_count if waiting else 0
 
 
 @dataclass

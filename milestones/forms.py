@@ -33,24 +33,32 @@ UPCOMING_DAYS = 14
 class CheckInFilterForm(forms.Form):
     """The list's project filter and how far ahead it looks, read from the query string."""
 
-    project = forms.ModelChoiceField(required=False, queryset=None, empty_label="All projects")
+    # A title to search for, not a drop-down: a business with hundreds of projects in progress
+    # would send every one of them with each page of the list.
+    project = forms.CharField(
+        required=False,
+        max_length=160,
+        widget=forms.TextInput(attrs={"placeholder": "Project's title", "type": "search"}),
+    )
     upcoming = forms.ChoiceField(
         required=False,
         label="Upcoming",
         choices=[("", f"Next {UPCOMING_DAYS} days"), ("all", "All upcoming")],
     )
 
-    def __init__(self, *args, projects, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = projects
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["project"].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["upcoming"].widget.attrs["class"] = "form-select form-select-sm"
 
     def values(self):
-        """The valid filters; an invalid one is reported on the form and ignored."""
+        """The valid filters (the projects in progress whose title holds the text typed, or
+        None for all of them; the days ahead); an invalid one is reported and ignored."""
         self.is_valid()
         data = self.cleaned_data  # holds only the fields that passed
-        return data.get("project"), None if data.get("upcoming") == "all" else UPCOMING_DAYS
+        title = data.get("project", "").strip()
+        projects = Project.objects.in_progress().filter(title__icontains=title) if title else None
+        return projects, None if data.get("upcoming") == "all" else UPCOMING_DAYS
 
 
 class CheckInRecordForm(forms.Form):

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.form_errors import add_service_errors
-from common.lists import paginate
+from common.lists import COUNT_LIMIT, count_up_to, paginate
 from milestones import calendar, deliverables, inbound, services, tasks, time_zones
 from milestones.forms import (
     UPCOMING_DAYS,
@@ -26,8 +26,10 @@ from milestones.forms import (
 from milestones.models import CalendarFeed, CheckIn, Deliverable, EmailReply, Reminder, ReminderPreference
 from projects.models import Project
 
-# Held check-ins stay on the list this long, so the last few conversations are at hand.
+# Held check-ins stay on the list this long, so the last few conversations are at hand;
+# missed ones as long, so the list is about the weeks at hand (see checkin_sections).
 RECENTLY_HELD_DAYS = 30
+MISSED_DAYS = 30
 # Rows per section of the check-ins page; each section has its own pages.
 SECTION_ROWS = 25
 
@@ -37,15 +39,19 @@ def get_checkin(pk):
     return get_object_or_404(CheckIn.objects.select_related("project__freelancer", "milestone"), pk=pk)
 
 
-def checkin_sections(*, project=None, upcoming_days=UPCOMING_DAYS, now=None):
-    """Check-ins of current projects: overdue (oldest first), upcoming within `upcoming_days`
-    (all of them when None), planned later than that, and recently held (newest first)."""
+def checkin_sections(*, projects=None, upcoming_days=UPCOMING_DAYS, now=None):
+    """Check-ins of `projects` (by default every project in progress): missed in the last
+    MISSED_DAYS (oldest first), upcoming within `upcoming_days` (all of them when None),
+    planned later than that, and held in the last RECENTLY_HELD_DAYS (newest first).
+
+    A check-in missed longer ago stays on its project's page and was the missed-check-in
+    and gone-quiet reminders' business; here it would bury this month's. Missed check-ins
+    of finished projects stay planned for good, so the list is read in date order
+    (checkin_planned_idx) from a bounded day, not from the first ever missed."""
     now = now or timezone.now()
-    checkins = CheckIn.objects.filter(project__in=Project.objects.in_progress()).select_related(
-        "project__freelancer", "milestone"
-    )
-    if project is not None:
-        checkins = checkins.filter(project=project)
+    checkins = CheckIn.objects.filter(
+        project__in=Project.objects.in_progress() if projects is None else projects
+    ).select_related("project__freelancer", "milestone")
     upcoming = checkins.upcoming(now).order_by("scheduled_for", "pk")
     later = checkins.none()
     if upcoming_days is not None:
@@ -53,8 +59,11 @@ def checkin_sections(*, project=None, upcoming_days=UPCOMING_DAYS, now=None):
         later = upcoming.filter(scheduled_for__gte=horizon)
         upcoming = upcoming.filter(scheduled_for__lt=horizon)
     held_since = timezone.localdate(now) - datetime.timedelta(days=RECENTLY_HELD_DAYS)
+    recently_missed = checkins.overdue(now).filter(
+        scheduled_for__gte=now - datetime.timedelta(days=MISSED_DAYS)
+    )
     return {
-        "overdue": checkins.overdue(now).order_by("scheduled_for", "pk"),
+        "overdue": recently_missed.order_by("scheduled_for", "pk"),
         "upcoming": upcoming,
         "later": later,
         "held": checkins.held().filter(held_on__gte=held_since).order_by("-held_on", "-scheduled_for", "-pk"),
@@ -73,13 +82,16 @@ def safe_next(request, fallback):
 
 @permission_required("milestones.view_checkin", raise_exception=True)
 def checkin_list(request):
-    form = CheckInFilterForm(request.GET, projects=Project.objects.in_progress().order_by("title", "pk"))
-    project, upcoming_days = form.values()
-    sections = checkin_sections(project=project, upcoming_days=upcoming_days)
-    later_count = sections.pop("later").count()
-    # Each section pages on its own, so the page costs the same however many check-ins there are.
+    form = CheckInFilterForm(request.GET)
+    projects, upcoming_days = form.values()
+    sections = checkin_sections(projects=projects, upcoming_days=upcoming_days)
+    later_count = count_up_to(sections.pop("later"), COUNT_LIMIT)
+    # Each section pages on its own and counts no further than COUNT_LIMIT, so the page
+    # costs the same however many check-ins there are.
     sections = {
-        name: paginate(request, checkins, per_page=SECTION_ROWS, param=f"{name}_page")
+        name: paginate(
+            request, checkins, per_page=SECTION_ROWS, param=f"{name}_page", count_limit=COUNT_LIMIT
+        )
         for name, checkins in sections.items()
     }
     # The link that switches between the next few days and every upcoming check-in.
@@ -90,10 +102,12 @@ def checkin_list(request):
         "milestones/checkin_list.html",
         {
             **sections,
-            "later_count": later_count,
+            "later_count": min(later_count, COUNT_LIMIT),
+            "later_more": later_count > COUNT_LIMIT,
             "anything": any(section["page"].paginator.count for section in sections.values()),
             "form": form,
-            "filtered": project is not None,
+            "filtered": projects is not None,
+            "missed_days": MISSED_DAYS,
             "upcoming_days": upcoming_days,
             "default_upcoming_days": UPCOMING_DAYS,
             "held_days": RECENTLY_HELD_DAYS,

@@ -141,6 +141,11 @@ class ProjectFilterForm(forms.Form):
         ordering, _ = self.SORTS.get(data.get("sort") or "due")
         return projects.order_by(ordering, "pk")
 
+    @property
+    def filters_by_health(self):
+        self.is_valid()
+        return bool(self.cleaned_data.get("health"))  # only the fields that passed
+
 
 class ProjectStatusForm(forms.Form):
     status = forms.ChoiceField(choices=settable_statuses)

@@ -4,7 +4,7 @@ which shows and saves a project with its milestones, is milestones/project_views
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 
-from common.lists import paginate
+from common.lists import COUNT_LIMIT, paginate
 from common.policy import can_see_money
 from projects import charts
 from projects.forms import ProjectFilterForm
@@ -16,9 +16,12 @@ def project_list(request):
     form = ProjectFilterForm(request.GET)
     # The page's ids first, then those rows with their annotations: PostgreSQL would
     # otherwise work out every annotation for every row that matches a health filter.
+    # Health is worked out project by project, so a health filter counts only so far:
+    # an exact count would work it out for every project ever run.
+    ids = form.filter(Project.objects.all()).values_list("pk", flat=True)
     context = {
         "form": form,
-        **paginate(request, form.filter(Project.objects.all()).values_list("pk", flat=True)),
+        **paginate(request, ids, count_limit=COUNT_LIMIT if form.filters_by_health else None),
     }
     page = context["page"]
     rows = Project.objects.with_health().select_related("freelancer", "owner").in_bulk(list(page))

@@ -10,15 +10,16 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from dashboard import panels
 from milestones import scan
-from milestones.models import CheckIn, Reminder
+from milestones.models import CheckIn, Milestone, Reminder
 from projects.models import Project
-from projects.tests.factories import CheckInFactory, ProjectFactory
+from projects.tests.factories import CheckInFactory, MilestoneFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def plan(sql, *, sorting=True):
     with connection.cursor() as cursor:
         # Fresh statistics, whatever earlier tests left in these tables' counters.
-        cursor.execute("ANALYZE milestones_checkin, milestones_reminder")
+        cursor.execute("ANALYZE milestones_checkin, milestones_milestone, milestones_reminder")
         cursor.execute("SET LOCAL enable_seqscan = off")
         # Priced out too, a sort is still used where no index gives the order.
         cursor.execute(f"SET LOCAL enable_sort = {'on' if sorting else 'off'}")
@@ -49,6 +50,64 @@ def test_unread_updates_come_from_their_partial_index():
     sql = captured(panels.unread_updates, '"update_read_at" IS NULL')
 
     assert "checkin_unread_update_idx" in plan(sql, sorting=False)
+
+
+def test_this_weeks_check_ins_are_read_in_time_order_from_the_index_of_those_still_to_hold():
+    CheckInFactory(scheduled_for=timezone.now() + datetime.timedelta(days=1))
+
+    sql = captured(lambda: panels.week_checkins(timezone.now()), '"held_on" IS NULL', "LIMIT 8")
+
+    steps = plan(sql, sorting=False)
+    assert "checkin_planned_idx" in steps
+    assert "  ->  Sort " not in steps
+
+
+def test_this_weeks_milestones_are_read_in_date_order_from_the_index_of_open_ones():
+    MilestoneFactory(project=ProjectFactory(status=Project.Status.ACTIVE))
+
+    sql = captured(lambda: panels.week_milestones(timezone.now()), '"milestones_milestone"', "LIMIT 8")
+
+    steps = plan(sql, sorting=False)
+    assert "milestone_open_due_idx" in steps
+    assert "  ->  Sort " not in steps
+
+
+def test_the_check_ins_page_reads_its_overdue_and_upcoming_pages_from_the_index_of_those_still_to_hold(
+    owner_client,
+):
+    project = ProjectFactory(status=Project.Status.ACTIVE)
+    CheckInFactory(project=project, scheduled_for=timezone.now() - datetime.timedelta(days=1))
+    CheckInFactory(project=project, scheduled_for=timezone.now() + datetime.timedelta(days=1))
+
+    with CaptureQueriesContext(connection) as queries:
+        owner_client.get(reverse("milestones:checkins"))
+    pages = [
+        q["sql"].rsplit(" LIMIT ", 1)[0]
+        for q in queries
+        if q["sql"].startswith('SELECT "milestones_checkin"."id"') and '"held_on" IS NULL' in q["sql"]
+    ]
+
+    assert len(pages) == 2  # the overdue page and the upcoming page
+    for sql in pages:
+        # A few rows fit on one page; over a big table the same query is cut to a page.
+        steps = plan(sql + " LIMIT 25", sorting=False)
+        assert "checkin_planned_idx" in steps
+        assert "  ->  Sort " not in steps
+
+
+def test_the_open_milestones_index_leaves_out_exactly_the_finished_statuses():
+    index = next(index for index in Milestone._meta.indexes if index.name == "milestone_open_due_idx")
+
+    # The index's condition is written out (the model's FINISHED is not in reach of its Meta).
+    assert index.condition == ~Q(status__in=sorted(Milestone.FINISHED))
+
+
+def test_the_database_connection_does_not_jit_compile():
+    # PostgreSQL's estimate for a filter on subqueries (the project list's health) passes
+    # jit_above_cost on ten thousand projects, and compiling cost more than the query.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_gone_quiet_reads_the_last_held_check_in_from_its_index():

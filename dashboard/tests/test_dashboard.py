@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("dashboard")
 DAY = datetime.timedelta(days=1)
+HOUR = datetime.timedelta(hours=1)
 
 
 def test_a_project_into_its_contingency_is_shown_with_the_reason(owner_client):
@@ -55,6 +56,27 @@ def test_this_week_puts_overdue_check_ins_first_with_a_record_button(owner_clien
 
     assert response.context["week_checkins"] == [overdue, later]
     assert reverse("milestones:record", args=[overdue.pk]) in response.text
+
+
+def test_this_week_leaves_out_check_ins_missed_more_than_a_week_ago_and_those_further_ahead(owner_client):
+    project = ProjectFactory()
+    missed_this_week = CheckInFactory(project=project, scheduled_for=timezone.now() - 7 * DAY + HOUR)
+    CheckInFactory(project=project, scheduled_for=timezone.now() - 7 * DAY - HOUR)
+    CheckInFactory(project=project, scheduled_for=timezone.now() + 7 * DAY + HOUR)
+
+    response = owner_client.get(DASHBOARD)
+
+    assert response.context["week_checkins"] == [missed_this_week]
+
+
+def test_this_week_keeps_a_milestone_however_late_it_is(owner_client):
+    project = ProjectFactory(start_on=timezone.localdate() - 90 * DAY)
+    long_late = MilestoneFactory(project=project, due_on=timezone.localdate() - 60 * DAY)
+    MilestoneFactory(project=project, due_on=timezone.localdate() - 70 * DAY, status="approved")
+
+    response = owner_client.get(DASHBOARD)
+
+    assert response.context["week_milestones"] == [long_late]
 
 
 def test_unread_freelancer_updates_are_listed_with_their_questions(owner_client):
@@ -133,13 +155,13 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(owner_client, django_asser
     fill(count)
 
     # session, user; the active projects green today with their spending, and their
-    # milestones, for the forecasts; the first projects needing attention; their count
-    # and the count of projects in progress;
+    # milestones, for the forecasts; the projects in progress by health level: the first
+    # few of each level and how many each holds; those shown as needing attention;
     # this week's check-ins; this week's milestones; stage counts; the first
-    # freelancers waiting on vetting and how many wait; unread updates; the bench's
+    # freelancers waiting on vetting, with how many wait; unread updates; the bench's
     # count per skill and its first names per skill; reviews owed; user
     # permissions, group permissions; overdue grants; failed reminders; heartbeat.
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         response = owner_client.get(DASHBOARD)
     assert response.status_code == HTTPStatus.OK
 

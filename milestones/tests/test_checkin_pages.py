@@ -125,6 +125,41 @@ def test_held_check_ins_older_than_30_days_are_left_out(owner_client):
     assert pks(response.context["held"]) == [recent.pk]
 
 
+def test_check_ins_missed_more_than_30_days_ago_are_left_out_and_the_heading_says_so(owner_client):
+    project = ProjectFactory()
+    recent = CheckInFactory(project=project, scheduled_for=in_days(-30, hours=1))
+    CheckInFactory(project=project, scheduled_for=in_days(-31))
+
+    response = owner_client.get(LIST)
+
+    assert pks(response.context["overdue"]) == [recent.pk]
+    assert "Overdue: missed in the last 30 days" in response.text
+
+
+def test_a_section_counts_only_so_far_and_says_more_than(owner_client, monkeypatch):
+    monkeypatch.setattr("milestones.views.COUNT_LIMIT", 3)
+    monkeypatch.setattr("milestones.views.SECTION_ROWS", 2)
+    project = ProjectFactory()
+    for hours in range(1, 6):
+        CheckInFactory(project=project, scheduled_for=in_days(1, hours=hours))
+    CheckInFactory(project=project, scheduled_for=in_days(20))
+    for days in range(1, 5):
+        held(project, days)
+
+    response = owner_client.get(LIST)
+
+    upcoming = response.context["upcoming"]["page"].paginator
+    assert (upcoming.count, upcoming.more, upcoming.num_pages) == (3, True, 2)
+    assert '<span class="badge text-bg-secondary">3+</span>' in response.text
+    assert "More than 3 in all" in response.text
+    # The one planned later is counted exactly.
+    assert "Show all upcoming (1 more)" in response.text
+    held_pages = response.context["held"]["page"].paginator
+    assert (held_pages.count, held_pages.more) == (3, True)
+    everything = owner_client.get(LIST, {"upcoming": "all"}).context["upcoming"]["page"].paginator
+    assert (everything.count, everything.more) == (3, True)
+
+
 def test_only_active_and_on_hold_projects_that_are_not_archived_are_listed(owner_client):
     for title, status in [
         ("Active job", Project.Status.ACTIVE),
@@ -206,29 +241,52 @@ def test_the_assistant_sees_the_record_buttons(assistant_client):
     assert "Record check-in" in assistant_client.get(LIST).text
 
 
-def test_the_list_can_be_filtered_by_project(owner_client):
+def test_the_list_can_be_filtered_by_a_project_title_typed(owner_client):
     CheckInFactory(project=ProjectFactory(title="Shop launch"), scheduled_for=in_days(-1))
     wanted = CheckInFactory(project=ProjectFactory(title="Logo design"), scheduled_for=in_days(-1))
 
-    response = owner_client.get(LIST, {"project": wanted.project_id})
+    response = owner_client.get(LIST, {"project": "logo"})
 
     assert pks(response.context["overdue"]) == [wanted.pk]
-    assert f'<option value="{wanted.project_id}" selected>Logo design</option>' in response.text
+    assert 'value="logo"' in response.text
+    assert "<option" not in response.text.split('name="project"', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_title_filter_sends_no_list_of_projects_however_many_are_in_progress(owner_client):
+    for number in range(3):
+        ProjectFactory(title=f"Job number {number}")
+
+    response = owner_client.get(LIST)
+
+    assert "Job number" not in response.text
 
 
 def test_a_project_without_check_ins_says_so_when_filtered(owner_client):
     CheckInFactory(scheduled_for=in_days(-1))
-    quiet = ProjectFactory(title="Quiet job")
+    ProjectFactory(title="Quiet job")
 
-    response = owner_client.get(LIST, {"project": quiet.pk})
+    response = owner_client.get(LIST, {"project": "Quiet job"})
 
     assert "No check-ins for this project" in response.text
 
 
-def test_an_unknown_project_filter_is_reported_and_the_list_still_shows(owner_client):
+def test_a_title_no_project_in_progress_has_finds_nothing(owner_client):
+    CheckInFactory(
+        project=ProjectFactory(title="Done job", status=Project.Status.COMPLETED), scheduled_for=in_days(-1)
+    )
+    CheckInFactory(scheduled_for=in_days(-1))
+
+    response = owner_client.get(LIST, {"project": "Done job"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert pks(response.context["overdue"]) == []
+    assert "No check-ins for this project" in response.text
+
+
+def test_an_unknown_upcoming_filter_is_reported_and_the_list_still_shows(owner_client):
     checkin = CheckInFactory(scheduled_for=in_days(-1))
 
-    response = owner_client.get(LIST, {"project": "999999", "upcoming": "forever"})
+    response = owner_client.get(LIST, {"upcoming": "forever"})
 
     assert response.status_code == HTTPStatus.OK
     assert "Select a valid choice" in response.text
@@ -247,11 +305,10 @@ def test_the_list_runs_the_same_queries_whatever_the_number_of_check_ins(
         CheckInFactory(project=project, scheduled_for=in_days(20))
         held(project, 2, milestone=milestone)
 
-    # session, user, the user's permissions, the user's group permissions,
-    # the projects for the filter's drop-down, the count of check-ins planned
-    # beyond 14 days, then the overdue, upcoming and held check-ins: a count
-    # and one page each, with project, freelancer and milestone.
-    with django_assert_num_queries(12):
+    # session, user, the user's permissions, the user's group permissions, the count
+    # of check-ins planned beyond 14 days, then the overdue, upcoming and held check-ins:
+    # a count (up to COUNT_LIMIT) and one page each, with project, freelancer and milestone.
+    with django_assert_num_queries(11):
         response = owner_client.get(LIST)
     assert response.status_code == HTTPStatus.OK
     assert response.context["held"]["page"].paginator.count == count
@@ -259,7 +316,7 @@ def test_the_list_runs_the_same_queries_whatever_the_number_of_check_ins(
 
 def test_each_section_pages_on_its_own_and_keeps_the_others_page(owner_client):
     project = ProjectFactory()
-    overdue = [CheckInFactory(project=project, scheduled_for=in_days(-40 + n)) for n in range(30)]
+    overdue = [CheckInFactory(project=project, scheduled_for=in_days(-30 + n, hours=1)) for n in range(30)]
     upcoming = [CheckInFactory(project=project, scheduled_for=in_days(1 + n / 10)) for n in range(27)]
 
     response = owner_client.get(LIST, {"overdue_page": 2, "upcoming_page": 1})
