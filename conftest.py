@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 
 from common.roles import ASSISTANT, OWNER
 from milestones.tests import processes
+from outsourcing.tests import logins
 
 # An S3-compatible server (moto's, started once per run) and an empty bucket per test, for
 # every app's tests: the fixtures live with the other real processes tests start.
@@ -25,6 +26,20 @@ def make_user(django_user_model, username, role=None, **extra):
 def fast_password_hashing(settings):
     # Real hashing is deliberately slow; tests check who may log in, not the hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client():
+    """Django's test client, whose force_login includes the second factor (outsourcing/tests/logins.py)."""
+    return logins.Client()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, logged in with the second factor a superuser needs."""
+    client = logins.Client()
+    client.force_login(admin_user)
+    return client
 
 
 @pytest.fixture

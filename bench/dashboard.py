@@ -34,7 +34,8 @@ def main():
     django.setup()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.test import Client
+
+    from outsourcing.tests.logins import Client  # logs in with the second factor a superuser needs
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -80,7 +80,7 @@ def pages_and_cookie(env):
 import json
 from django.contrib import admin
 from django.db import connection
-from django.test import Client
+from outsourcing.tests.logins import Client  # logs in with the second factor an owner needs
 from django.test.utils import CaptureQueriesContext
 from milestones.models import CalendarFeed
 from projects.models import Project

@@ -1,4 +1,5 @@
 from django.db import models
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class Heartbeat(models.Model):
@@ -18,3 +19,15 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} seen at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Authenticator(TOTPDevice):
+    """A person's authenticator app, as the admin lists it (django-otp's own model, renamed)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "authenticator app"
+        verbose_name_plural = "authenticator apps"
+
+    def __str__(self):
+        return f"{self.name} of {self.user}"

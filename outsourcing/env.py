@@ -108,6 +108,17 @@ def comma_list(name, default=""):
     return [item.strip() for item in text(name, default).split(",") if item.strip()]
 
 
+def word_set(name, default, *, allowed):
+    """A comma-separated choice of words from `allowed`, e.g. "owners,assistants"."""
+    words = {word.strip() for word in (text(name) or default).split(",") if word.strip()}
+    unknown = sorted(words - set(allowed))
+    if unknown:
+        raise ConfigurationError(
+            name, f"may only name {', '.join(sorted(allowed))} (comma-separated), not {', '.join(unknown)}."
+        )
+    return frozenset(words)
+
+
 def database(name, default):
     url = text(name) or default
     try:

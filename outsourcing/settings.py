@@ -12,7 +12,7 @@ from pathlib import Path
 
 from csp.constants import NONE, SELF
 
-from outsourcing import env
+from outsourcing import env, sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "outsourcing.apps.LoginAttemptsConfig",  # django-axes
+    # Two-factor login: authenticator apps (TOTP) and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_celery_beat",
     "simple_history",
@@ -45,10 +49,13 @@ INSTALLED_APPS = [
     "freelancers",
     "projects",
     "milestones",
+    # After the django_otp plugins, so its admin replaces theirs (two-factor login).
     "dashboard",
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id (common/request_id.py).
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses NUL characters and impossible dates before anything looks them up.
@@ -59,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A password alone opens no page to someone who must give a second factor.
+    "dashboard.middleware.SecondFactorMiddleware",
     # Shows a logged-in user's pages in the time zone they chose.
     "milestones.time_zones.ReaderTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -123,11 +132,24 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Failures are forgotten once the whole login succeeds, second factor included
+# (dashboard/two_factor.py), not when the password alone is right: otherwise a stolen
+# password would reset the count of wrong codes with every new try.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Behind the proxy, count failures against the client, not the proxy everyone shares.
 AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
+
+# Two-factor login: whose role requires a code from an authenticator app after the password
+# (owners, superusers, assistants; comma-separated). Anyone else may turn it on for themselves.
+MFA_REQUIRED_FOR = env.word_set(
+    "MFA_REQUIRED_FOR", "owners,superusers", allowed={"owners", "superusers", "assistants"}
+)
+# The name the authenticator app shows beside the code.
+OTP_TOTP_ISSUER = env.text("OTP_TOTP_ISSUER") or "Helping Hands"
+# The admin never shows a person's secret key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Times are stored in UTC and shown in TIME_ZONE.
 LANGUAGE_CODE = "en-us"
@@ -359,10 +381,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Logs go to the console. With DEBUG off each line is one JSON object carrying the request id
+# (common/json_logs.py), for a log collector; development keeps plain lines for a person.
+LOG_FORMAT = env.choice("LOG_FORMAT", "text" if DEBUG else "json", ["json", "text"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "common.json_logs.JsonFormatter"}, "text": {"format": "%(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
     "loggers": {
         # Axes logs every successful login at INFO; keep its warnings only.
@@ -371,3 +397,12 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+# The worker logs through the same handler, so its lines are JSON too, instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"
+
+# Errors are reported to Sentry when SENTRY_DSN is set (outsourcing/sentry.py), without personal data.
+SENTRY_DSN = env.text("SENTRY_DSN")
+if SENTRY_DSN:
+    sentry.start(
+        SENTRY_DSN, environment=env.text("SENTRY_ENVIRONMENT") or ("development" if DEBUG else "production")
+    )

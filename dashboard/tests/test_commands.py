@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
-from pytest_django.asserts import assertRedirects
+from pytest_django.asserts import assertContains
 
 from common.roles import OWNER
 
@@ -80,12 +80,13 @@ def test_ensure_admin_a_second_time_prints_nothing_and_creates_nothing():
     assert User.objects.count() == 1
 
 
-def test_the_printed_admin_password_logs_in(client):
+def test_the_printed_admin_password_logs_in_and_leads_to_setting_up_two_factor_login(client):
     output = run("ensure_admin")
     username = re.search(r"username: (\S+)", output).group(1)
     password = re.search(r"password: (\S+)", output).group(1)
 
-    response = client.post(reverse("login"), {"username": username, "password": password})
+    response = client.post(reverse("login"), {"username": username, "password": password}, follow=True)
 
-    assertRedirects(response, reverse("dashboard"))
     assert client.session["_auth_user_id"] == str(User.objects.get(username=username).pk)
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:setup"))
+    assertContains(response, "Set up two-factor login")

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from common.roles import OWNER
+from outsourcing.tests.authenticator_app import authenticator_code
 
 # What `from outsourcing.tests.browser import *` gives a test module: its fixtures.
 __all__ = ["browser", "browser_problems", "new_page", "owner_page", "owner_user"]
@@ -142,7 +144,8 @@ def new_page(browser, live_server, browser_problems):
 
 @pytest.fixture
 def owner_user(transactional_db, django_user_model):
-    """The business owner, with a password typed into the real login form."""
+    """The business owner, with a password typed into the real login form and the
+    authenticator app she set up on her first login."""
     user = django_user_model.objects.create_user(
         username=USERNAME,
         email=f"{USERNAME}@example.com",
@@ -151,15 +154,21 @@ def owner_user(transactional_db, django_user_model):
         is_staff=True,
     )
     user.groups.add(Group.objects.get(name=OWNER))
+    TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
     return user
 
 
 def log_in(page, username=USERNAME, password=PASSWORD):
-    """Log in through the form, as a person would."""
+    """Log in through the form, as a person would: the password, then the code her app shows."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if device is not None:
+        page.get_by_role("heading", name="Your code, please").wait_for()
+        page.get_by_label("Code").fill(authenticator_code(device))
+        page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="Good to see you, Olivia").wait_for()
 
 

@@ -49,6 +49,7 @@ def manage(*args, **environment):
         ("CELERY_BROKER_URL", "redis://localhost:notaport/0", "CELERY_BROKER_URL is not a usable broker URL"),
         ("CELERY_BROKER_URL", "filesystem://", "CELERY_BROKER_URL must name a folder"),
         ("DEBUG", "maybe", "DEBUG must be true or false"),
+        ("MFA_REQUIRED_FOR", "owners,everyone", "MFA_REQUIRED_FOR may only name assistants, owners"),
         ("MEDIA_STORAGE", "ftp", "MEDIA_STORAGE must be one of local, s3, not 'ftp'"),
         ("MEDIA_STORAGE", "s3", "AWS_STORAGE_BUCKET_NAME must be set when MEDIA_STORAGE is s3"),
         ("CACHE_URL", "memcached://localhost", "CACHE_URL must start with redis:// or rediss://"),

@@ -51,6 +51,18 @@ def test_without_a_port_the_app_is_on_8000(env_file):
     )
 
 
+def test_the_example_env_files_empty_log_and_two_factor_settings_mean_their_defaults(env_file):
+    env_file.write_text("MFA_REQUIRED_FOR=\nLOG_FORMAT=\nSENTRY_DSN=\nOTP_TOTP_ISSUER=\n")
+    show = (
+        "from django.conf import settings as s; "
+        "print(sorted(s.MFA_REQUIRED_FOR), s.LOG_FORMAT, s.OTP_TOTP_ISSUER)"
+    )
+
+    assert manage("shell", "--no-imports", "-c", show, env_file=env_file) == (
+        "['owners', 'superusers'] text Helping Hands"
+    )
+
+
 def test_a_port_in_the_env_file_reaches_manage_py_commands(env_file):
     env_file.write_text("# where the app runs\nPORT=8123\n")
 

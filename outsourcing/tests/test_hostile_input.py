@@ -7,12 +7,12 @@ from http import HTTPStatus
 import pytest
 from axes.models import AccessAttempt
 from django.contrib import admin
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from freelancers.tests.factories import FreelancerFactory, vetted_freelancer
 from milestones.forms import MAX_MILESTONES
+from outsourcing.tests.logins import Client
 from projects.models import Backup, Project
 from projects.tests.factories import BackupFactory, MilestoneFactory, ProjectFactory
 from projects.tests.test_project_pages import project_data as valid_project_data

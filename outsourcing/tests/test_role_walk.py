@@ -14,7 +14,6 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 
 from common.roles import OWNER
@@ -22,6 +21,7 @@ from conftest import make_user
 from freelancers.models import Freelancer
 from freelancers.views import SECTIONS
 from milestones.models import CalendarFeed
+from outsourcing.tests.logins import Client
 from outsourcing.tests.posts import Posts, formset_data, post_data
 from outsourcing.tests.urls_walk import (
     Arguments,
@@ -71,6 +71,10 @@ RULES = {
     "logout": Rule(LOGIN, POST_ONLY),
     "password_change": Rule(LOGIN),
     "password_change_done": Rule(LOGIN),
+    # Someone whose login is complete is sent on from the code page; anyone may turn it on.
+    "accounts:verify": Rule(LOGIN, {HTTPStatus.OK, HTTPStatus.FOUND}),
+    "accounts:setup": Rule(LOGIN),
+    "accounts:recovery_codes": Rule(LOGIN, POST_ONLY),
     "freelancers:list": Rule("freelancers.view_freelancer"),
     "freelancers:create": Rule("freelancers.add_freelancer"),
     "freelancers:access": Rule("freelancers.view_accessgrant"),
@@ -306,6 +310,7 @@ def test_each_role_opens_exactly_the_pages_its_permissions_allow(people, owner, 
             "dashboard",
             "password_change",
             "password_change_done",
+            "accounts:setup",
             "milestones:reminder_preferences",
             "milestones:calendar",
         }

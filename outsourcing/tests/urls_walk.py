@@ -27,6 +27,7 @@ from django_celery_beat.models import (
 )
 
 from dashboard.management.commands.seed_demo import DEMO_TEAM
+from dashboard.models import Authenticator
 from freelancers.models import AccessGrant, Freelancer, WorkSample
 from freelancers.tests.factories import WorkSampleFactory
 from freelancers.views import SECTIONS
@@ -222,6 +223,10 @@ def demo_data():
         state=Reminder.State.FAILED,
         attempts=5,
         last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    # The owner's authenticator app, as the admin lists them.
+    Authenticator.objects.create(
+        user=get_user_model().objects.get(username=DEMO_TEAM[0]["username"]), name="Phone", confirmed=True
     )
     # The schedules of the admin's periodic tasks.
     crontab = CrontabSchedule.objects.create(minute="0", hour="7")

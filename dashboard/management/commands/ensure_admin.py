@@ -28,6 +28,8 @@ class Command(BaseCommand):
                 f"Admin account created. Log in at {settings.SITE_URL}/ with\n"
                 f"  username: {username}\n  password: {password}\n"
                 "This is shown once; change it under your name → Change password, "
-                f"or run: python manage.py changepassword {username}"
+                f"or run: python manage.py changepassword {username}\n"
+                "After the password, the first login sets up two-factor login: have an authenticator "
+                "app on your phone ready to scan the QR code it shows, and keep the recovery codes."
             )
         )
