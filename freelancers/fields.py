@@ -60,11 +60,6 @@ class FreelancerChoiceField(forms.ModelChoiceField):
         kwargs.setdefault("widget", FreelancerInput(scope=scope))
         super().__init__(queryset, **kwargs)
 
-    def __deepcopy__(self, memo):
-        field = super().__deepcopy__(memo)
-        field.widget.suggestions = list(self.widget.suggestions)
-        return field
-
     def prepare_value(self, value):
         # A form shows the chosen freelancer as the suggestions read, not as an id.
         if hasattr(value, "_meta"):
@@ -96,9 +91,6 @@ class FreelancerChoiceField(forms.ModelChoiceField):
                 f"More than one freelancer is called “{text[:120]}”. Type their email to choose one."
             )
         return matches[0]
-
-    def validate(self, value):
-        forms.Field.validate(self, value)
 
     def has_changed(self, initial, data):
         # The same freelancer typed another way (their email, their id) is no change.

@@ -1,11 +1,9 @@
 """Freelancers and their vetting record: who they are, what was checked, what they hold."""
 
-import secrets
 import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from functools import cache
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from common.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from common.money import CurrencyField
+from common.uploads import random_stored_name
 
 
 @cache
@@ -360,8 +359,7 @@ class Testimonial(models.Model):
 
 def sample_upload_path(instance, filename):
     # A random name: the uploader's file name is kept only as data, never as a path.
-    suffix = PurePath(filename).suffix.lower()[:10]
-    return f"samples/{secrets.token_hex(16)}{suffix}"
+    return random_stored_name("samples", filename)
 
 
 class WorkSample(models.Model):
